@@ -1,0 +1,2 @@
+# Short name for MI-MAE ViT-B/16, 400 epochs, ImageNet-1K.
+_base_ = './mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k.py'

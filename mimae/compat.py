@@ -1,0 +1,156 @@
+"""Fixes that OpenMMLab 2.x (last released in 2024) needs on torch >= 2.6.
+
+Every fix the stack needs lives here and nowhere else. They are applied once,
+when :mod:`mimae` is imported, and each is guarded so that it does nothing
+where it is not needed (a CUDA build of torch, a GPU machine, an upstream
+release that already fixed it). Nothing in site-packages is edited.
+
+``APPLIED`` records which fixes took effect in this process, so tests and bug
+reports can tell.
+
+1. ``torchvision_cpu``: the PyPI torchvision 0.28.0 wheel (the only release
+   pinned to torch 2.13) is a CUDA build. On CPU torch its ``_C`` extension
+   fails to load, and ``import torchvision`` then dies on two unguarded
+   ``register_fake('torchvision::nms'/'qnms')`` calls. mmpretrain imports
+   torchvision at module level, so nothing works without it. We define the
+   two operator schemas (no kernels) before torchvision is imported; its
+   transforms work and its C++ ops raise torchvision's own clear error. The
+   mm* stack uses mmcv's nms, never torchvision's.
+2. ``checkpoint_weights_only``: torch >= 2.6 defaults ``torch.load`` to
+   ``weights_only=True``; mmengine <= 0.10.7 calls it without the argument,
+   and its own checkpoints hold ``HistoryBuffer`` and numpy objects, so
+   resume, ``load_from`` and ``init_cfg=Pretrained`` all fail. The local-file
+   loader is re-registered through mmengine's own ``CheckpointLoader``
+   extension point with ``weights_only=False``: local files are the user's
+   own checkpoints. Remote (http) checkpoints keep torch's safe default.
+3. ``dist_init_cpu``: mmengine's ``_init_dist_pytorch`` calls
+   ``torch.cuda.set_device`` unconditionally (an ``AttributeError`` on CPU
+   torch) and passes the config's ``nccl`` backend through. Without CUDA we
+   initialise the process group with gloo instead.
+4. ``ddp_cpu_device_ids``: mmengine wraps the model in
+   ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``, which torch
+   refuses for a CPU module. For CPU modules ``device_ids`` is dropped.
+"""
+import importlib.util
+import os.path as osp
+from typing import Callable, Dict, List
+
+import torch
+
+APPLIED: List[str] = []
+
+# Operator schemas registered by torchvision/csrc/ops/nms.cpp (0.28.0).
+_TORCHVISION_FAKE_OPS = {
+    'nms': 'nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor',
+    'qnms': 'qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor',
+}
+_torchvision_lib = None  # keeps the schema registrations alive
+
+
+def _torch_version() -> tuple:
+    return tuple(int(p) for p in torch.__version__.split('+')[0].split('.')[:2])
+
+
+def _torchvision_extension_loads() -> bool:
+    spec = importlib.util.find_spec('torchvision')
+    if spec is None or spec.submodule_search_locations is None:
+        return True  # not installed: nothing to fix
+    lib = osp.join(spec.submodule_search_locations[0], '_C.so')
+    if not osp.exists(lib):
+        return False
+    try:
+        torch.ops.load_library(lib)
+    except (OSError, RuntimeError):
+        return False
+    return True
+
+
+def fix_torchvision_cpu() -> bool:
+    """Make a CUDA-built torchvision importable on CPU torch."""
+    global _torchvision_lib
+    import sys
+    if 'torchvision' in sys.modules or _torchvision_extension_loads():
+        return False
+    _torchvision_lib = torch.library.Library('torchvision', 'FRAGMENT')
+    for name, schema in _TORCHVISION_FAKE_OPS.items():
+        if not hasattr(torch.ops.torchvision, name):
+            _torchvision_lib.define(schema)
+    return True
+
+
+def fix_checkpoint_weights_only() -> bool:
+    """Load local mmengine checkpoints with ``weights_only=False``."""
+    import mmengine
+    from mmengine.runner.checkpoint import CheckpointLoader
+    from mmengine.utils import digit_version
+    if (_torch_version() < (2, 6)
+            or digit_version(mmengine.__version__) > digit_version('0.10.7')):
+        return False
+
+    def load_from_local(filename: str, map_location=None) -> dict:
+        filename = osp.expanduser(filename)
+        if not osp.isfile(filename):
+            raise FileNotFoundError(f'{filename} can not be found.')
+        return torch.load(
+            filename, map_location=map_location, weights_only=False)
+
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local, force=True)
+    return True
+
+
+def fix_dist_init_cpu() -> bool:
+    """Initialise torch.distributed with gloo when there is no CUDA."""
+    if torch.cuda.is_available():
+        return False
+    import torch.distributed as torch_dist
+    from mmengine.device import (is_mlu_available, is_musa_available,
+                                 is_npu_available)
+    from mmengine.dist import utils as dist_utils
+    original = dist_utils._init_dist_pytorch
+
+    def _init_dist_pytorch(backend: str,
+                           init_backend: str = 'torch',
+                           **kwargs) -> None:
+        if (init_backend != 'torch' or is_mlu_available()
+                or is_npu_available() or is_musa_available()):
+            return original(backend, init_backend=init_backend, **kwargs)
+        # NCCL needs CUDA; configs written for GPUs say nccl.
+        torch_dist.init_process_group(
+            backend='gloo' if backend == 'nccl' else backend, **kwargs)
+
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    return True
+
+
+def fix_ddp_cpu_device_ids() -> bool:
+    """Drop ``device_ids`` when DDP wraps a module that lives on the CPU."""
+    if torch.cuda.is_available():
+        return False
+    from mmengine.model import MMDistributedDataParallel
+    original = MMDistributedDataParallel.__init__
+
+    def __init__(self, module: torch.nn.Module, *args, **kwargs) -> None:
+        on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
+        if on_cpu and kwargs.get('device_ids') is not None:
+            kwargs['device_ids'] = None
+        original(self, module, *args, **kwargs)
+
+    MMDistributedDataParallel.__init__ = __init__
+    return True
+
+
+FIXES: Dict[str, Callable[[], bool]] = {
+    'torchvision_cpu': fix_torchvision_cpu,
+    'checkpoint_weights_only': fix_checkpoint_weights_only,
+    'dist_init_cpu': fix_dist_init_cpu,
+    'ddp_cpu_device_ids': fix_ddp_cpu_device_ids,
+}
+
+
+def apply_all() -> List[str]:
+    """Apply every fix once; return the names of those that took effect."""
+    for name, fix in FIXES.items():
+        if name not in APPLIED and fix():
+            APPLIED.append(name)
+    return list(APPLIED)

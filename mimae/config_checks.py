@@ -1,0 +1,45 @@
+"""Checks run on a config before a runner is built, so bad input fails fast."""
+import os.path as osp
+from typing import Iterator, Tuple
+
+from mmengine.config import Config
+
+_DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def _datasets(cfg: dict, where: str) -> Iterator[Tuple[str, dict]]:
+    """Yield every dataset config, wrappers' inner datasets included."""
+    yield where, cfg
+    inner = cfg.get('dataset')
+    if isinstance(inner, dict):
+        yield from _datasets(inner, f'{where}.dataset')
+    for i, item in enumerate(cfg.get('datasets') or []):
+        if isinstance(item, dict):
+            yield from _datasets(item, f'{where}.datasets[{i}]')
+
+
+def check_data_roots(cfg: Config) -> None:
+    """Refuse a config whose dataset ``data_root`` does not exist.
+
+    Without this, a missing root surfaces as an empty dataset or a
+    ``FileNotFoundError`` deep inside the dataloader, after the model has
+    been built. Only local paths are checked (URIs such as ``s3://`` are
+    left to their backends).
+
+    Raises:
+        FileNotFoundError: naming the config key, the path and the fix.
+    """
+    for loader in _DATALOADERS:
+        dataloader = cfg.get(loader)
+        if not dataloader or not isinstance(dataloader.get('dataset'), dict):
+            continue
+        for where, dataset in _datasets(dataloader['dataset'],
+                                        f'{loader}.dataset'):
+            root = dataset.get('data_root')
+            if not root or '://' in str(root) or osp.isdir(root):
+                continue
+            raise FileNotFoundError(
+                f'{where}.data_root={root!r} does not exist (resolved from '
+                f'{osp.abspath(".")}). Put the dataset there in its standard '
+                f'layout or point the config at it, e.g. --cfg-options '
+                f'{where}.data_root=/path/to/data')

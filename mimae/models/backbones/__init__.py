@@ -1,0 +1,3 @@
+from .mimae_vit import MIMAEViT
+
+__all__ = ['MIMAEViT']

@@ -1,0 +1,3 @@
+from .mimae import MIMAE
+
+__all__ = ['MIMAE']

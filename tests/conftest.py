@@ -1,0 +1,59 @@
+import copy
+import os.path as osp
+
+import mimae  # noqa: F401  (first: compatibility fixes before torchvision)
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TINY_CONFIG = osp.join(REPO_ROOT, 'configs', 'pretrain',
+                       'mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py')
+
+# 32 px, patch 8, 2 layers: the smallest MI-MAE that still has 16 patches.
+TINY_MODEL = dict(
+    type='MIMAE',
+    backbone=dict(
+        type='MIMAEViT',
+        arch=dict(
+            embed_dims=32, num_layers=2, num_heads=2,
+            feedforward_channels=64),
+        img_size=32,
+        patch_size=8,
+        num_masks=4,
+        mask_ratio=0.75),
+    neck=dict(
+        type='MAEPretrainDecoder',
+        num_patches=16,
+        patch_size=8,
+        in_chans=3,
+        embed_dim=32,
+        decoder_embed_dim=32,
+        decoder_depth=1,
+        decoder_num_heads=2,
+        mlp_ratio=2.),
+    head=dict(
+        type='MAEPretrainHead',
+        norm_pix=True,
+        patch_size=8,
+        loss=dict(type='PixelReconstructionLoss', criterion='L2')),
+    mi_max_head=dict(
+        type='MaxMIHead', hid_channels=64, out_channels=16, loss_weight=0.5),
+    mi_min_head=dict(type='MinMIHead', hid_channels=32, loss_weight=0.5),
+    data_preprocessor=dict(
+        type='SelfSupDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True))
+
+
+@pytest.fixture
+def tiny_model_cfg() -> dict:
+    return copy.deepcopy(TINY_MODEL)
+
+
+@pytest.fixture(scope='session')
+def digits_root(tmp_path_factory) -> str:
+    """scikit-learn digits in the ImageNet layout, built once per session."""
+    from mimae.datasets import build_digits_imagenet
+    root = str(tmp_path_factory.mktemp('digits'))
+    build_digits_imagenet(root)
+    return root

@@ -1,0 +1,90 @@
+"""Each fix in mimae.compat: needed on this stack, and working once applied."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+from mimae import compat
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CPU_ONLY = not torch.cuda.is_available()
+
+
+def run_python(code: str, env: dict = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                          capture_output=True, text=True, cwd=REPO_ROOT,
+                          env=dict(os.environ, **(env or {})), timeout=300)
+
+
+def test_every_needed_fix_is_applied():
+    # The tested stack (torch 2.13, mmengine 0.10.7) needs the checkpoint
+    # fix everywhere; the PyPI torchvision (a CUDA build) only breaks on a
+    # CPU build of torch; the distributed fixes are for machines without
+    # CUDA. On a GPU machine those stay off.
+    expected = {'checkpoint_weights_only'}
+    if torch.version.cuda is None:
+        expected.add('torchvision_cpu')
+    if CPU_ONLY:
+        expected |= {'dist_init_cpu', 'ddp_cpu_device_ids'}
+    assert set(compat.APPLIED) == expected
+
+
+def test_torchvision_imports_only_with_the_fix():
+    if 'torchvision_cpu' not in compat.APPLIED:
+        pytest.skip('torchvision loads its own extension here')
+    bare = run_python('import torchvision')
+    assert bare.returncode != 0
+    assert 'torchvision::nms' in bare.stderr
+    fixed = run_python('''
+        import mimae, torchvision, mmpretrain.models, mmdet.models, mmseg.models
+        from torchvision.transforms import functional as F
+        img = F.resize(__import__('torch').rand(3, 8, 8), [4, 4])
+        print(tuple(img.shape))
+        ''')
+    assert fixed.returncode == 0, fixed.stderr
+    assert '(3, 4, 4)' in fixed.stdout
+
+
+def test_runner_checkpoint_loads(tmp_path):
+    """mmengine checkpoints hold HistoryBuffer and numpy objects."""
+    from mmengine.logging import HistoryBuffer
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save({
+        'meta': {'hist': HistoryBuffer([1., 2.], [1, 1]), 'arr': np.arange(3)},
+        'state_dict': {'w': torch.ones(2)}
+    }, path)
+    with pytest.raises(Exception, match='Weights only load failed'):
+        torch.load(path)  # torch >= 2.6 default: why the fix exists
+    ckpt = _load_checkpoint(path, map_location='cpu')
+    assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
+    assert list(ckpt['meta']['arr']) == [0, 1, 2]
+
+
+@pytest.mark.skipif(not CPU_ONLY, reason='CPU-only fixes')
+def test_distributed_init_and_ddp_on_cpu():
+    """A config that says nccl, wrapped like mmengine wraps, on CPU."""
+    result = run_python(
+        '''
+        import mimae, torch
+        from mmengine.dist import init_dist
+        from mmengine.model import MMDistributedDataParallel
+        init_dist('pytorch', backend='nccl')
+        print('backend', torch.distributed.get_backend())
+        ddp = MMDistributedDataParallel(
+            module=torch.nn.Linear(2, 2), device_ids=[0])
+        print('device_ids', ddp.device_ids)
+        ''',
+        env=dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                 MASTER_ADDR='127.0.0.1', MASTER_PORT='29531'))
+    assert result.returncode == 0, result.stderr
+    assert 'backend gloo' in result.stdout
+    assert 'device_ids None' in result.stdout
+
+
+def test_fixes_are_idempotent():
+    before = list(compat.APPLIED)
+    assert compat.apply_all() == before

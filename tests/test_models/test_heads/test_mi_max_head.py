@@ -1,0 +1,73 @@
+import math
+
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+
+
+def build(**kwargs):
+    cfg = dict(type='MaxMIHead', in_channels=8, hid_channels=16,
+               out_channels=4, temperature=0.07, loss_weight=0.5)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_info_nce_hand_built_positives():
+    """Masks of image b all embed to e_b: every query finds its own image."""
+    B, tau = 3, 0.5
+    head = build(temperature=tau)
+    z = torch.eye(B).unsqueeze(0).repeat(2, 1, 1)  # K=2 x B x D
+    loss, acc = head.info_nce(z)
+    expected = -math.log(math.exp(1 / tau) / (math.exp(1 / tau) + B - 1))
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    assert acc.item() == 1.0
+
+
+def test_info_nce_wrong_positives_are_penalised():
+    """If mask 1 of image b looks like image b+1, no query is right."""
+    B, tau = 3, 0.5
+    head = build(temperature=tau)
+    z = torch.stack([torch.eye(B), torch.eye(B).roll(1, dims=0)])
+    loss, acc = head.info_nce(z)
+    # Each query's positive logit is 0; one other key scores 1/tau.
+    expected = math.log(math.exp(1 / tau) + B - 1)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    assert acc.item() == 0.0
+
+
+def test_info_nce_averages_all_ordered_pairs():
+    head = build()
+    torch.manual_seed(0)
+    z = torch.nn.functional.normalize(torch.randn(3, 5, 4), dim=-1)
+    loss, _ = head.info_nce(z)
+    pairs = []
+    for i in range(3):
+        for k in range(3):
+            if i != k:
+                logits = z[i] @ z[k].T / 0.07
+                pairs.append(
+                    torch.nn.functional.cross_entropy(logits, torch.arange(5)))
+    assert loss.item() == pytest.approx(torch.stack(pairs).mean().item(),
+                                        rel=1e-5)
+
+
+def test_loss_keys_weight_and_bound():
+    head = build()
+    feats = torch.randn(4, 6, 8, requires_grad=True)
+    out = head.loss(feats)
+    assert set(out) == {'loss_mi_max', 'mi_max_acc', 'mi_max_bound'}
+    z = torch.nn.functional.normalize(
+        head.projector((feats.reshape(24, 8), ))[0], dim=-1).view(4, 6, -1)
+    raw, _ = head.info_nce(z)
+    assert out['loss_mi_max'].item() == pytest.approx(0.5 * raw.item(),
+                                                       rel=1e-5)
+    assert out['mi_max_bound'].item() == pytest.approx(
+        math.log(6) - raw.item(), rel=1e-5)
+    out['loss_mi_max'].backward()
+    assert feats.grad.abs().sum() > 0
+    assert all(p.grad is not None for p in head.parameters())
+
+
+def test_single_mask_is_refused():
+    with pytest.raises(ValueError, match='num_masks >= 2'):
+        build().loss(torch.randn(1, 4, 8))
