@@ -33,6 +33,7 @@ reports can tell.
 """
 import importlib.util
 import os.path as osp
+import sys
 from typing import Callable, Dict, List
 
 import torch
@@ -68,7 +69,6 @@ def _torchvision_extension_loads() -> bool:
 def fix_torchvision_cpu() -> bool:
     """Make a CUDA-built torchvision importable on CPU torch."""
     global _torchvision_lib
-    import sys
     if 'torchvision' in sys.modules or _torchvision_extension_loads():
         return False
     _torchvision_lib = torch.library.Library('torchvision', 'FRAGMENT')

@@ -81,12 +81,15 @@ class MaxMIHead(BaseModule):
             keys = torch.cat(all_gather(z.contiguous()), dim=1)  # K x BW x D
         else:
             keys = z
-        query_mask, key_mask = torch.nonzero(
-            ~torch.eye(K, dtype=torch.bool, device=z.device), as_tuple=True)
-        logits = torch.einsum('pbd,pnd->pbn', z[query_mask],
-                              keys[key_mask]) / self.temperature
+        # All ordered pairs (i, k), i != k, without torch.nonzero (a
+        # device-to-host sync on GPU): k = i + 1 + j (mod K), j < K - 1.
+        query_idx = torch.arange(K, device=z.device).repeat_interleave(K - 1)
+        key_idx = (query_idx + 1 +
+                   torch.arange(K - 1, device=z.device).repeat(K)) % K
+        logits = torch.einsum('pbd,pnd->pbn', z[query_idx],
+                              keys[key_idx]) / self.temperature
         labels = torch.arange(B, device=z.device) + B * get_rank()
-        labels = labels.repeat(len(query_mask))
+        labels = labels.repeat(K * (K - 1))
         logits = logits.flatten(0, 1)
         loss = F.cross_entropy(logits, labels)
         acc = (logits.argmax(dim=1) == labels).float().mean()

@@ -1,0 +1,49 @@
+"""Local file writes that a crash or kill cannot leave half-written.
+
+mmengine saves checkpoints (and dumps configs) through its ``local`` file
+backend, which writes in place: a process killed mid-write leaves a
+truncated ``epoch_N.pth``, and with ``max_keep_ckpts=1`` the previous
+checkpoint has already been deleted by then. This backend writes to a
+temporary file in the same directory, syncs it, and renames it over the
+target, so the target is always either the old file or the complete new one.
+It replaces the ``local`` backend through mmengine's ``register_backend``
+when :mod:`mimae` is imported.
+"""
+import os
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from mmengine.fileio.backends import LocalBackend, register_backend
+
+
+class AtomicLocalBackend(LocalBackend):
+    """:class:`mmengine.fileio.LocalBackend` with atomic ``put``."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write bytes to ``filepath`` atomically (temp file + rename)."""
+        directory = osp.dirname(osp.abspath(filepath))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            dir=directory, prefix=f'.{osp.basename(filepath)}.', suffix='.tmp')
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                f.write(obj)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, filepath)
+        except BaseException:
+            if osp.exists(tmp):
+                os.remove(tmp)
+            raise
+
+    def put_text(self,
+                 obj: str,
+                 filepath: Union[str, Path],
+                 encoding: str = 'utf-8') -> None:
+        """Write text to ``filepath`` atomically."""
+        self.put(obj.encode(encoding), filepath)
+
+
+register_backend('local', AtomicLocalBackend, force=True, prefixes='')
