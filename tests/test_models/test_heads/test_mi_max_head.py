@@ -1,4 +1,8 @@
 import math
+import os
+import random
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -71,3 +75,54 @@ def test_loss_keys_weight_and_bound():
 def test_single_mask_is_refused():
     with pytest.raises(ValueError, match='num_masks >= 2'):
         build().loss(torch.randn(1, 4, 8))
+
+
+DIST_WORKER = '''
+import os, sys, torch
+import mimae
+import torch.distributed as dist
+from mmpretrain.registry import MODELS
+dist.init_process_group('gloo')
+rank, world = dist.get_rank(), dist.get_world_size()
+z_full = torch.load(sys.argv[1])
+B = z_full.shape[1] // world
+z = z_full[:, rank * B:(rank + 1) * B].clone().requires_grad_()
+head = MODELS.build(dict(type='MaxMIHead', in_channels=4, temperature=0.5))
+loss, _ = head.info_nce(z)
+loss.backward()
+torch.save(dict(loss=loss.detach(), grad=z.grad), sys.argv[2] % rank)
+'''
+
+
+def test_gathered_keys_carry_gradient_across_processes(tmp_path):
+    """Two processes with half the batch each reproduce the full gradient.
+
+    The global loss is the mean of the ranks' losses, so rank r's gradient,
+    summed over every rank's loss through the all-gather, must be twice the
+    single-process gradient of the full-batch loss on its rows. A gather
+    that drops the other ranks' gradient fails this.
+    """
+    torch.manual_seed(0)
+    z_full = torch.nn.functional.normalize(torch.randn(3, 8, 4), dim=-1)
+    torch.save(z_full, tmp_path / 'z.pt')
+    env = dict(os.environ, WORLD_SIZE='2', MASTER_ADDR='127.0.0.1',
+               MASTER_PORT=str(random.randint(20000, 40000)))
+    procs = [
+        subprocess.Popen([
+            sys.executable, '-c', DIST_WORKER,
+            str(tmp_path / 'z.pt'),
+            str(tmp_path / 'out%d.pt')
+        ], env=dict(env, RANK=str(r)), stderr=subprocess.PIPE, text=True)
+        for r in range(2)
+    ]
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()[-2000:]
+    outs = [torch.load(tmp_path / f'out{r}.pt') for r in range(2)]
+
+    z = z_full.clone().requires_grad_()
+    full_loss, _ = build(temperature=0.5).info_nce(z)
+    full_loss.backward()
+    assert ((outs[0]['loss'] + outs[1]['loss']) / 2).item() == pytest.approx(
+        full_loss.item(), rel=1e-5)
+    grad = torch.cat([outs[0]['grad'], outs[1]['grad']], dim=1)
+    torch.testing.assert_close(grad, 2 * z.grad, rtol=1e-4, atol=1e-6)
