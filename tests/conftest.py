@@ -57,3 +57,12 @@ def digits_root(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('digits'))
     build_digits_imagenet(root)
     return root
+
+
+@pytest.fixture
+def free_port() -> str:
+    """A TCP port the OS says is free, for a test's process group."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])

@@ -65,7 +65,7 @@ def test_runner_checkpoint_loads(tmp_path):
 
 
 @pytest.mark.skipif(not CPU_ONLY, reason='CPU-only fixes')
-def test_distributed_init_and_ddp_on_cpu():
+def test_distributed_init_and_ddp_on_cpu(free_port):
     """A config that says nccl, wrapped like mmengine wraps, on CPU."""
     result = run_python(
         '''
@@ -79,7 +79,7 @@ def test_distributed_init_and_ddp_on_cpu():
         print('device_ids', ddp.device_ids)
         ''',
         env=dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
-                 MASTER_ADDR='127.0.0.1', MASTER_PORT='29531'))
+                 MASTER_ADDR='127.0.0.1', MASTER_PORT=free_port))
     assert result.returncode == 0, result.stderr
     assert 'backend gloo' in result.stdout
     assert 'device_ids None' in result.stdout

@@ -11,6 +11,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mimae  # noqa: E402,F401  (first: patches the stack, registers modules)
+import torch.distributed as dist  # noqa: E402
 from mimae.config_checks import check_data_roots  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
@@ -92,6 +93,11 @@ def main() -> None:
         ckpt = open(last).read().strip() if osp.isfile(last) else None
         print(f'Training done. Checkpoint: {ckpt}  '
               f'Log: {osp.join(runner.log_dir, runner.timestamp + ".log")}')
+    if dist.is_initialized():
+        # mmengine leaves the group open; an unsynchronised exit can abort
+        # a gloo peer still shutting down.
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':

@@ -3,7 +3,6 @@ import glob
 import json
 import os
 import os.path as osp
-import random
 import subprocess
 import sys
 
@@ -78,11 +77,12 @@ def test_resume_continues_from_the_last_checkpoint(trained, digits_root):
     assert osp.isfile(osp.join(work_dir, 'epoch_4.pth'))
 
 
-def test_two_process_cpu_run_through_dist_train(digits_root, tmp_path):
+def test_two_process_cpu_run_through_dist_train(digits_root, tmp_path,
+                                                free_port):
     work_dir = str(tmp_path)
     run(['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir', work_dir] +
         tiny_options(digits_root, epochs=1, workers=1),
-        env=dict(PORT=str(random.randint(20000, 40000))))
+        env=dict(PORT=free_port))
     assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     assert 'Distributed launcher: pytorch' in log

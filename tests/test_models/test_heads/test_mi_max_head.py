@@ -1,6 +1,5 @@
 import math
 import os
-import random
 import subprocess
 import sys
 
@@ -91,10 +90,12 @@ head = MODELS.build(dict(type='MaxMIHead', in_channels=4, temperature=0.5))
 loss, _ = head.info_nce(z)
 loss.backward()
 torch.save(dict(loss=loss.detach(), grad=z.grad), sys.argv[2] % rank)
+dist.barrier()
+dist.destroy_process_group()
 '''
 
 
-def test_gathered_keys_carry_gradient_across_processes(tmp_path):
+def test_gathered_keys_carry_gradient_across_processes(tmp_path, free_port):
     """Two processes with half the batch each reproduce the full gradient.
 
     The global loss is the mean of the ranks' losses, so rank r's gradient,
@@ -106,7 +107,7 @@ def test_gathered_keys_carry_gradient_across_processes(tmp_path):
     z_full = torch.nn.functional.normalize(torch.randn(3, 8, 4), dim=-1)
     torch.save(z_full, tmp_path / 'z.pt')
     env = dict(os.environ, WORLD_SIZE='2', MASTER_ADDR='127.0.0.1',
-               MASTER_PORT=str(random.randint(20000, 40000)))
+               MASTER_PORT=free_port)
     procs = [
         subprocess.Popen([
             sys.executable, '-c', DIST_WORKER,
@@ -116,7 +117,7 @@ def test_gathered_keys_carry_gradient_across_processes(tmp_path):
         for r in range(2)
     ]
     for p in procs:
-        assert p.wait(timeout=300) == 0, p.stderr.read()[-2000:]
+        assert p.wait(timeout=300) == 0, p.stderr.read()[-6000:]
     outs = [torch.load(tmp_path / f'out{r}.pt') for r in range(2)]
 
     z = z_full.clone().requires_grad_()

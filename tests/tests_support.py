@@ -1,0 +1,41 @@
+"""Builders shared by several test modules."""
+import os.path as osp
+
+import torch
+from mmpretrain.registry import MODELS
+
+
+def tiny_pretrain_checkpoint(out_dir, arch: dict, img_size: int = 64,
+                             patch_size: int = 8):
+    """Save a tiny MI-MAE checkpoint as the runner does (``state_dict`` with
+    ``backbone.``, ``neck.``, ``head.`` and MI-head keys).
+
+    Returns:
+        (path, backbone state dict without the prefix)
+    """
+    num_patches = (img_size // patch_size)**2
+    model = MODELS.build(
+        dict(
+            type='MIMAE',
+            backbone=dict(type='MIMAEViT', arch=arch, img_size=img_size,
+                          patch_size=patch_size),
+            neck=dict(type='MAEPretrainDecoder', num_patches=num_patches,
+                      patch_size=patch_size, embed_dim=arch['embed_dims'],
+                      decoder_embed_dim=16, decoder_depth=1,
+                      decoder_num_heads=2),
+            head=dict(type='MAEPretrainHead', norm_pix=True,
+                      patch_size=patch_size,
+                      loss=dict(type='PixelReconstructionLoss',
+                                criterion='L2')),
+            mi_max_head=dict(type='MaxMIHead', hid_channels=16,
+                             out_channels=8),
+            mi_min_head=dict(type='MinMIHead', hid_channels=16)))
+    model.init_weights()
+    # Distinct values everywhere, so a tensor that was not loaded shows.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    path = osp.join(str(out_dir), 'pretrain.pth')
+    torch.save({'meta': {}, 'state_dict': model.state_dict()}, path)
+    backbone = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    return path, backbone
