@@ -1,3 +1,4 @@
 from .atomic_local_backend import AtomicLocalBackend
+from .optimizers import LayerDecayOptimWrapperConstructor
 
-__all__ = ['AtomicLocalBackend']
+__all__ = ['AtomicLocalBackend', 'LayerDecayOptimWrapperConstructor']
