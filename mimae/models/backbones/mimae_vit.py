@@ -101,7 +101,8 @@ class MIMAEViT(MAEViT):
             keep global attention when ``window_size`` is set.
         use_rel_pos (bool): Downstream only: decomposed relative position
             in every layer. Defaults to False.
-        **kwargs: The other arguments of :class:`MAEViT`.
+        **kwargs: The other arguments of :class:`VisionTransformer`
+            (``out_type`` defaults to 'raw' as in :class:`MAEViT`).
 
     Raises:
         ValueError: If the image size is not a multiple of the patch size or
@@ -128,12 +129,21 @@ class MIMAEViT(MAEViT):
                     f'img_size={img_size} is not a multiple of '
                     f'patch_size={patch_size}: choose an image size that the '
                     f'patch size divides (e.g. {size // patch_size * patch_size}).')
-        super().__init__(
+        # MAEViT.__init__ forwards only a subset of VisionTransformer's
+        # arguments (no frozen_stages, pre_norm, ...); call it directly with
+        # MAEViT's defaults and set the attributes MAEViT adds.
+        kwargs.setdefault('out_type', 'raw')
+        kwargs.setdefault('norm_cfg', dict(type='LN', eps=1e-6))
+        VisionTransformer.__init__(
+            self,
             arch=arch,
             img_size=img_size,
             patch_size=patch_size,
-            mask_ratio=mask_ratio,
+            with_cls_token=True,
             **kwargs)
+        self.pos_embed.requires_grad = False
+        self.mask_ratio = mask_ratio
+        self.num_patches = self.patch_resolution[0] * self.patch_resolution[1]
         self.masking = masking
         self.num_masks = num_masks
         self.num_visible = int(self.num_patches * (1 - mask_ratio))
@@ -250,8 +260,19 @@ class MIMAEViT(MAEViT):
                           use_rel_pos: bool, kwargs: dict) -> None:
         # Fine-tuning trains the position embedding (MAE froze it).
         self.pos_embed.requires_grad = True
-        if not self.spatial:
-            return
+        if self.spatial:
+            self._use_window_attention(img_size, window_size,
+                                       global_attn_indexes, use_rel_pos,
+                                       kwargs.get('drop_path_rate', 0.))
+        # VisionTransformer froze in __init__; redo it over the changes above.
+        if self.frozen_stages > 0:
+            self._freeze_stages()
+
+    def _use_window_attention(self, img_size: Union[int, Sequence[int]],
+                              window_size: int,
+                              global_attn_indexes: Sequence[int],
+                              use_rel_pos: bool,
+                              drop_path_rate: float) -> None:
         if self.out_type != 'featmap':
             raise ValueError(
                 'window attention / relative position need '
@@ -265,7 +286,7 @@ class MIMAEViT(MAEViT):
                 f'{window_size * self.patch_embed.projection.stride[0]}.')
         # The cls token takes no part in window attention (as in ViTDet).
         self.cls_token.requires_grad = False
-        drop_path = torch.linspace(0, kwargs.get('drop_path_rate', 0.),
+        drop_path = torch.linspace(0, drop_path_rate,
                                    self.num_layers).tolist()
         for i, layer in enumerate(self.layers):
             layer.attn = WindowedRelPosAttention(

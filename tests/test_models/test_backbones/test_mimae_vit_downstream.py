@@ -101,3 +101,13 @@ def test_bad_downstream_settings_are_refused():
         build(window_size=4)
     with pytest.raises(ValueError, match='masking=False'):
         build(masking=True, window_size=4)
+
+
+def test_linear_probe_backbone_is_frozen(pretrain_ckpt):
+    path, _ = pretrain_ckpt
+    model = build(path, frozen_stages=4, out_type='cls_token',
+                  final_norm=True)
+    assert not [n for n, p in model.named_parameters() if p.requires_grad]
+    spatial = build(frozen_stages=4, out_type='featmap', window_size=4,
+                    use_rel_pos=True)
+    assert not [n for n, p in spatial.named_parameters() if p.requires_grad]

@@ -1,0 +1,229 @@
+"""A tiny detection dataset in the COCO 2017 layout, built from a pip package.
+
+:func:`build_tiny_coco` writes a handful of images in exactly the on-disk
+layout of COCO 2017 instances, so MMDetection's ``CocoDataset`` and
+pycocotools read it unchanged::
+
+    root/
+    ├── annotations/instances_{train,val}2017.json
+    ├── train2017/*.jpg
+    └── val2017/*.jpg
+
+Pixels are real: the background is a crop of one of scikit-learn's two
+sample photos (``china.jpg``, ``flower.jpg``), and the objects are real
+handwritten digit scans from scikit-learn's digits, upsampled and pasted in.
+The annotations are derived from what was pasted: each object's category is
+its digit, its polygon the convex hull of the digit's ink.
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Tuple
+
+import numpy as np
+from PIL import Image
+
+TINY_COCO_DIGITS = (0, 1, 2)
+TINY_COCO_CLASSES = tuple(f'digit_{d}' for d in TINY_COCO_DIGITS)
+
+# Image and annotation ids start at ``split index * _ID_STRIDE + 1``, so
+# train and val ids never collide (as in COCO) whatever their sizes.
+_ID_STRIDE = 1_000_000
+_SPLITS = ('train', 'val')
+
+
+def build_tiny_coco(root: str,
+                    num_train: int = 4,
+                    num_val: int = 2,
+                    img_size: Tuple[int, int] = (96, 128),
+                    seed: int = 0) -> Dict[str, int]:
+    """Write a tiny COCO-2017-style instance segmentation dataset.
+
+    Each image is a random crop of a scikit-learn sample photo with 1-3
+    non-overlapping digits (0, 1 or 2; 20-40 px) pasted in. Existing output
+    is kept: a split whose annotation json exists is not written again, so
+    the call is cheap to repeat.
+
+    Args:
+        root (str): Output directory (the COCO root).
+        num_train (int): Images in ``train2017``. Defaults to 4.
+        num_val (int): Images in ``val2017``. Defaults to 2.
+        img_size (Tuple[int, int]): ``(height, width)`` of every image.
+            Defaults to ``(96, 128)``.
+        seed (int): Seed of everything random; the same seed gives the
+            same files.
+
+    Returns:
+        Dict[str, int]: number of images per split, as on disk.
+    """
+    from sklearn.datasets import load_digits, load_sample_images
+    photos = load_sample_images().images
+    digits = load_digits()
+    counts = {}
+    for split_idx, (split, num) in enumerate(zip(_SPLITS,
+                                                 (num_train, num_val))):
+        ann_file = osp.join(root, 'annotations', f'instances_{split}2017.json')
+        if osp.isfile(ann_file):
+            with open(ann_file) as f:
+                counts[split] = len(json.load(f)['images'])
+            continue
+        # One generator per split: val does not change when num_train does.
+        rng = np.random.default_rng([seed, split_idx])
+        first_id = split_idx * _ID_STRIDE + 1
+        images, annotations = [], []
+        for i in range(num):
+            img_id = first_id + i
+            img, objects = _make_image(rng, photos, digits, img_size)
+            file_name = f'{img_id:012d}.jpg'  # as COCO names its files
+            path = osp.join(root, f'{split}2017', file_name)
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            Image.fromarray(img).save(path, format='JPEG', quality=95)
+            images.append(
+                dict(id=img_id, file_name=file_name, height=img_size[0],
+                     width=img_size[1]))
+            for digit, polygon in objects:
+                annotations.append(
+                    _annotation(first_id + len(annotations), img_id,
+                                TINY_COCO_DIGITS.index(digit) + 1, polygon))
+        coco = dict(
+            info=dict(description='mimae tiny COCO (scikit-learn images)',
+                      version='1.0', year=2017),
+            licenses=[],
+            images=images,
+            annotations=annotations,
+            categories=[
+                dict(id=k + 1, name=name, supercategory='digit')
+                for k, name in enumerate(TINY_COCO_CLASSES)
+            ])
+        os.makedirs(osp.dirname(ann_file), exist_ok=True)
+        # The annotation file is written last and atomically: its presence
+        # means the split is complete.
+        with open(ann_file + '.tmp', 'w') as f:
+            json.dump(coco, f)
+        os.replace(ann_file + '.tmp', ann_file)
+        counts[split] = num
+    return counts
+
+
+def photo_crop(rng: np.random.Generator, photos: List[np.ndarray],
+               img_size: Tuple[int, int]) -> np.ndarray:
+    """A random crop of a random photo, resized to ``img_size`` (H, W).
+
+    The crop has the aspect ratio of ``img_size`` (so nothing is stretched)
+    and covers 30-100% of the largest such crop; half are mirrored.
+
+    Args:
+        rng (np.random.Generator): Source of randomness.
+        photos (List[np.ndarray]): ``H x W x 3`` uint8 photos.
+        img_size (Tuple[int, int]): ``(height, width)`` of the result.
+
+    Returns:
+        np.ndarray: ``height x width x 3`` uint8 image.
+    """
+    photo = photos[rng.integers(len(photos))]
+    out_h, out_w = img_size
+    ph, pw = photo.shape[:2]
+    max_scale = min(ph / out_h, pw / out_w)
+    scale = max_scale * rng.uniform(0.3, 1.0)
+    crop_w, crop_h = out_w * scale, out_h * scale
+    x0 = rng.uniform(0, pw - crop_w)
+    y0 = rng.uniform(0, ph - crop_h)
+    img = Image.fromarray(photo).resize(
+        (out_w, out_h), Image.BILINEAR,
+        box=(x0, y0, x0 + crop_w, y0 + crop_h))
+    if rng.random() < 0.5:
+        img = img.transpose(Image.FLIP_LEFT_RIGHT)
+    return np.asarray(img).copy()
+
+
+def _make_image(rng: np.random.Generator, photos: List[np.ndarray], digits,
+                img_size: Tuple[int, int]
+                ) -> Tuple[np.ndarray, List[Tuple[int, np.ndarray]]]:
+    """A background photo crop with 1-3 digits pasted in.
+
+    Returns:
+        Tuple[np.ndarray, list]: the image and, per object, its digit and
+        its polygon as an ``N x 2`` array of (x, y) vertices.
+    """
+    img = photo_crop(rng, photos, img_size).astype(np.float32)
+    height, width = img_size
+    boxes: List[Tuple[int, int, int]] = []
+    objects = []
+    for _ in range(rng.integers(1, 4)):
+        size = int(min(rng.integers(20, 41), height, width))
+        # Objects do not overlap, so a later one never hides part of an
+        # earlier one's annotated mask. Give up after a few tries.
+        for _try in range(20):
+            x = int(rng.integers(0, width - size + 1))
+            y = int(rng.integers(0, height - size + 1))
+            if all(x + size <= bx or bx + bs <= x or y + size <= by
+                   or by + bs <= y for bx, by, bs in boxes):
+                break
+        else:
+            continue
+        boxes.append((x, y, size))
+        digit = int(rng.choice(TINY_COCO_DIGITS))
+        scan = digits.images[rng.choice(np.flatnonzero(
+            digits.target == digit))]
+        ink = np.asarray(
+            Image.fromarray((scan * (255.0 / 16.0)).astype(np.uint8)).resize(
+                (size, size), Image.BILINEAR), dtype=np.float32) / 255.0
+        mask = ink >= 0.5
+        if not mask.any():  # cannot happen for the UCI scans; be safe
+            mask = ink >= ink.max()
+        patch = img[y:y + size, x:x + size]
+        # Ink in the complement of the local background colour stands out
+        # on any part of either photo.
+        colour = 255.0 - patch.reshape(-1, 3).mean(0)
+        alpha = ink[..., None]
+        img[y:y + size, x:x + size] = patch * (1 - alpha) + colour * alpha
+        objects.append((digit, _mask_hull(mask) + np.array([x, y])))
+    return np.clip(img + 0.5, 0, 255).astype(np.uint8), objects
+
+
+def _mask_hull(mask: np.ndarray) -> np.ndarray:
+    """Convex hull of the pixel squares of a mask, counter-clockwise.
+
+    Pixel ``(r, c)`` covers ``[c, c + 1] x [r, r + 1]``, so the hull contains
+    every mask pixel and its bounds are the mask's box.
+
+    Returns:
+        np.ndarray: ``N x 2`` (x, y) vertices, ``N >= 3``.
+    """
+    rows, cols = np.nonzero(mask)
+    corners = {(c + dx, r + dy)
+               for r, c in zip(rows.tolist(), cols.tolist())
+               for dx in (0, 1) for dy in (0, 1)}
+    points = sorted(corners)
+
+    # Andrew's monotone chain.
+    def half(pts):
+        chain: list = []
+        for p in pts:
+            while len(chain) >= 2 and _cross(chain[-2], chain[-1], p) <= 0:
+                chain.pop()
+            chain.append(p)
+        return chain
+
+    lower, upper = half(points), half(points[::-1])
+    return np.array(lower[:-1] + upper[:-1], dtype=np.float64)
+
+
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _annotation(ann_id: int, img_id: int, category_id: int,
+                polygon: np.ndarray) -> dict:
+    x, y = polygon[:, 0], polygon[:, 1]
+    # Shoelace formula.
+    area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+    x0, y0 = float(x.min()), float(y.min())
+    return dict(
+        id=ann_id,
+        image_id=img_id,
+        category_id=category_id,
+        segmentation=[polygon.ravel().tolist()],
+        area=float(area),
+        bbox=[x0, y0, float(x.max()) - x0, float(y.max()) - y0],
+        iscrowd=0)
