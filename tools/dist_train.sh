@@ -11,8 +11,11 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHON=${PYTHON:-python}
-[[ -x "$ROOT/.venv/bin/python" && -z "${VIRTUAL_ENV:-}" ]] && PYTHON="$ROOT/.venv/bin/python"
+# $PYTHON if set, else the project's .venv when no other venv is active.
+if [[ -z "${PYTHON:-}" ]]; then
+    PYTHON=python
+    [[ -x "$ROOT/.venv/bin/python" && -z "${VIRTUAL_ENV:-}" ]] && PYTHON="$ROOT/.venv/bin/python"
+fi
 
 PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
 exec "$PYTHON" -m torch.distributed.run \

@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mimae  # noqa: E402,F401  (first: patches the stack, registers modules)
 import torch.distributed as dist  # noqa: E402
-from mimae.config_checks import check_data_roots  # noqa: E402
+from mimae.runner_config import check_data_roots, set_pretrained  # noqa: E402,E501
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -44,7 +44,8 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings, key=value (e.g. '
-        'train_dataloader.batch_size=32)')
+        'train_dataloader.batch_size=32); pretrained=CKPT sets the '
+        'backbone checkpoint of a transfer config')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -78,6 +79,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.auto_scale_lr.enable = True
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+        set_pretrained(cfg, args.cfg_options.get('pretrained'))
     return cfg
 
 

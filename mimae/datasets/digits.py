@@ -56,7 +56,9 @@ def build_digits_imagenet(root: str,
             continue
         lines = []
         for i, label in sorted(items):
-            rel = f'{DIGIT_CLASSES[label]}/digit_{i:04d}.JPEG'
+            # ImageNet's naming: <class>/<class>_<n>.JPEG
+            name = DIGIT_CLASSES[label]
+            rel = f'{name}/{name}_{i:04d}.JPEG'
             _write_image(digits.images[i], osp.join(root, split, rel),
                          img_size)
             lines.append(f'{rel} {label}\n')

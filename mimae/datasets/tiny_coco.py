@@ -172,9 +172,10 @@ def _make_image(rng: np.random.Generator, photos: List[np.ndarray], digits,
         if not mask.any():  # cannot happen for the UCI scans; be safe
             mask = ink >= ink.max()
         patch = img[y:y + size, x:x + size]
-        # Ink in the complement of the local background colour stands out
-        # on any part of either photo.
-        colour = 255.0 - patch.reshape(-1, 3).mean(0)
+        # White ink on dark background, black on light: the digit stands
+        # out on any part of either photo.
+        luma = patch.reshape(-1, 3).mean(0) @ np.array([0.299, 0.587, 0.114])
+        colour = 255.0 if luma < 128 else 0.0
         alpha = ink[..., None]
         img[y:y + size, x:x + size] = patch * (1 - alpha) + colour * alpha
         objects.append((digit, _mask_hull(mask) + np.array([x, y])))

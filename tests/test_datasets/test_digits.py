@@ -35,7 +35,7 @@ def test_images_are_the_real_digits(digits_root):
     digits = load_digits()
     line = open(osp.join(digits_root, 'meta', 'train.txt')).readline()
     path, label = line.split()
-    idx = int(osp.splitext(osp.basename(path))[0].split('_')[1])
+    idx = int(osp.splitext(osp.basename(path))[0].rsplit('_', 1)[1])
     img = np.asarray(Image.open(osp.join(digits_root, 'train', path)))
     assert img.shape == (32, 32, 3)
     assert digits.target[idx] == int(label)

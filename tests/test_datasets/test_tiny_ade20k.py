@@ -48,6 +48,9 @@ def test_labels_match_images(ade_root):
             assert len(np.unique(label)) >= 3
 
 
+# mmseg 1.x warns that the transform's own reduce_zero_label will move to the
+# dataset; the transform is what this test runs.
+@pytest.mark.filterwarnings('ignore:`reduce_zero_label` will be deprecated')
 def test_mmseg_ade20k_dataset_reduces_zero_label(ade_root):
     from mmseg.datasets import ADE20KDataset
     from mmseg.datasets.transforms import LoadAnnotations

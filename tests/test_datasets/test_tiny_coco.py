@@ -7,6 +7,10 @@ import pytest
 from mimae.datasets.tiny_coco import TINY_COCO_CLASSES, build_tiny_coco
 from PIL import Image
 
+# pycocotools 2.0 decodes masks with numpy 1 semantics; not ours to fix.
+pytestmark = pytest.mark.filterwarnings(
+    'ignore:__array__ implementation:DeprecationWarning')
+
 
 @pytest.fixture(scope='module')
 def coco_root(tmp_path_factory) -> str:
@@ -106,21 +110,17 @@ def test_images_are_real_photos_with_digits(coco_root):
         grey = img.mean(-1)
         corr = np.corrcoef(grey[:, :-1].ravel(), grey[:, 1:].ravel())[0, 1]
         assert corr > 0.8
-    # A pasted digit differs from the photo around it: inside its polygon
-    # the pixels are not those just outside its box.
+    # Every annotated object holds its digit's ink: full-strength strokes
+    # are white (on dark photo parts) or black (on light ones).
     from pycocotools.coco import COCO
     api = COCO(osp.join(coco_root, 'annotations', 'instances_train2017.json'))
-    ann = api.loadAnns(api.getAnnIds())[0]
-    img_info = api.loadImgs(ann['image_id'])[0]
-    img = np.asarray(Image.open(osp.join(coco_root, 'train2017',
-                                         img_info['file_name'])),
-                     dtype=np.float64)
-    mask = api.annToMask(ann).astype(bool)
-    x, y, w, h = (int(v) for v in ann['bbox'])
-    ring = np.zeros_like(mask)
-    ring[max(y - 2, 0):y + h + 2, max(x - 2, 0):x + w + 2] = True
-    ring[y:y + h, x:x + w] = False
-    assert np.abs(img[mask].mean(0) - img[ring].mean(0)).max() > 20
+    for ann in api.loadAnns(api.getAnnIds()):
+        img_info = api.loadImgs(ann['image_id'])[0]
+        img = np.asarray(
+            Image.open(osp.join(coco_root, 'train2017',
+                                img_info['file_name'])))
+        pixels = img[api.annToMask(ann).astype(bool)]
+        assert (pixels.min(1) >= 190).any() or (pixels.max(1) <= 65).any()
 
 
 def test_same_seed_same_files(coco_root, tmp_path):

@@ -1,6 +1,11 @@
-"""Checks run on a config before a runner is built, so bad input fails fast."""
+"""How the project's tools prepare a config before building a runner.
+
+Shared by ``tools/train.py`` and ``tools/test.py`` so that every config kind
+(pre-training, classification, detection, segmentation) gets the same
+treatment and bad input fails before anything is built.
+"""
 import os.path as osp
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 
 from mmengine.config import Config
 
@@ -43,3 +48,26 @@ def check_data_roots(cfg: Config) -> None:
                 f'{osp.abspath(".")}). Put the dataset there in its standard '
                 f'layout or point the config at it, e.g. --cfg-options '
                 f'{where}.data_root=/path/to/data')
+
+
+def set_pretrained(cfg: Config, checkpoint: Optional[str]) -> None:
+    """Point the backbone's ``Pretrained`` init at ``checkpoint``.
+
+    The transfer configs name their pre-trained checkpoint once, in a
+    top-level ``pretrained`` variable; mmengine resolves it into
+    ``model.backbone.init_cfg`` when the file is read, so overriding the
+    variable later (``--cfg-options pretrained=...``) must be carried over
+    here.
+
+    Raises:
+        ValueError: if the config's backbone has no ``Pretrained`` init.
+    """
+    if checkpoint is None:
+        return
+    init_cfg = cfg.model.get('backbone', {}).get('init_cfg')
+    if not isinstance(init_cfg, dict) or init_cfg.get('type') != 'Pretrained':
+        raise ValueError(
+            'pretrained= was given but model.backbone.init_cfg is '
+            f'{init_cfg!r}, not a Pretrained init to point at it.')
+    cfg.pretrained = checkpoint
+    init_cfg.checkpoint = checkpoint

@@ -1,0 +1,29 @@
+# ImageNet-1K fine-tuning of the MI-MAE ViT-B/16 backbone: MMPretrain's MAE
+# protocol unchanged (100 epochs, batch 1024, AdamW 2e-3, layer decay 0.65,
+# drop path 0.1, mixup 0.8 / cutmix 1.0, RandAugment, random erasing 0.25,
+# label smoothing 0.1), with the pre-training backbone loaded directly.
+_base_ = 'mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py'
+
+# The pre-training checkpoint (mmengine format, keys 'backbone.*').
+# Override with --cfg-options pretrained=PATH.
+pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
+
+custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='MIMAEViT',
+        masking=False,
+        arch='b',
+        img_size=224,
+        patch_size=16,
+        drop_path_rate=0.1,
+        out_type='avg_featmap',
+        final_norm=False,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
+
+# Same layer-decay rule as MMPretrain's constructor; ours also serves the
+# detection and segmentation configs.
+optim_wrapper = dict(constructor='LayerDecayOptimWrapperConstructor')
