@@ -323,12 +323,14 @@ class MIMAEViT(MAEViT):
 
         These are expected to be missing from a pre-training checkpoint and
         keep their explicit initialisation: the relative position tables
-        (zeros, ViTDet) and the ``ln2`` norm of ``out_type='avg_featmap'``
-        (ones/zeros, MAE fine-tuning's ``fc_norm``).
+        (zeros, ViTDet), the layer scales of ``layer_scale_init_value``
+        (that value, BEiT/mmseg-MAE fine-tuning) and the ``ln2`` norm of
+        ``out_type='avg_featmap'`` (ones/zeros, MAE's ``fc_norm``).
         """
         return [
             name for name, _ in self.named_parameters()
-            if name.endswith(('attn.rel_pos_h', 'attn.rel_pos_w'))
+            if name.endswith(('attn.rel_pos_h', 'attn.rel_pos_w',
+                              'gamma1.weight', 'gamma2.weight'))
             or name.startswith('ln2.')
         ]
 

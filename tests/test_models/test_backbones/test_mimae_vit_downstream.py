@@ -111,3 +111,13 @@ def test_linear_probe_backbone_is_frozen(pretrain_ckpt):
     spatial = build(frozen_stages=4, out_type='featmap', window_size=4,
                     use_rel_pos=True)
     assert not [n for n, p in spatial.named_parameters() if p.requires_grad]
+
+
+def test_layer_scale_is_new_and_starts_at_its_value(pretrain_ckpt):
+    path, _ = pretrain_ckpt
+    model = build(path, out_type='featmap', layer_scale_init_value=1.0,
+                  final_norm=False)
+    assert sorted(model.downstream_keys()) == sorted(
+        f'layers.{i}.{m}.gamma{j}.weight' for i in range(4)
+        for m, j in (('attn', 1), ('ffn', 2)))
+    assert (model.layers[2].ffn.gamma2.weight == 1.0).all()

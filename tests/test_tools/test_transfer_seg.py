@@ -1,0 +1,84 @@
+"""Pre-training checkpoint -> ADE20K UperNet, through the project's tools,
+on a generated dataset in the ADE20K layout."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from tests_support import tiny_pretrain_checkpoint
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_SEG = 'configs/seg/mimae_vit-tiny-p4_upernet_1xb2-1k_ade20k-64x64.py'
+TINY_ARCH = dict(embed_dims=64, num_layers=4, num_heads=4,
+                 feedforward_channels=256)
+
+
+def run(cmd):
+    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def data_options(ade_root):
+    opts = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{loader}.dataset.data_root={ade_root}',
+                 f'{loader}.num_workers=0',
+                 f'{loader}.persistent_workers=False']
+    return opts
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    from mimae.datasets import build_tiny_ade20k
+    tmp = tmp_path_factory.mktemp('seg')
+    ade_root = str(tmp / 'ade' / 'ADEChallengeData2016')
+    build_tiny_ade20k(ade_root)
+    ckpt, backbone = tiny_pretrain_checkpoint(tmp, TINY_ARCH, img_size=32,
+                                              patch_size=4)
+    work_dir = str(tmp / 'work')
+    run([
+        sys.executable, 'tools/train.py', TINY_SEG, '--work-dir', work_dir,
+        '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
+        'train_cfg.val_interval=1'
+    ] + data_options(ade_root))
+    return work_dir, ade_root, backbone
+
+
+def test_one_iteration_and_miou_from_the_pretraining_checkpoint(trained):
+    work_dir, _, backbone = trained
+    log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
+    # All backbone tensors but the dropped final norm load; only the layer
+    # scales are new.
+    assert f'Loaded {len(backbone) - 2} backbone tensors' in log
+    new = sorted(f'layers.{i}.{m}.gamma{j}.weight' for i in range(4)
+                 for m, j in (('attn', 1), ('ffn', 2)))
+    assert f'initialised explicitly: {new}' in log
+    assert 'Saving checkpoint at 1 iterations' in log
+    assert 'mIoU:' in log
+    assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))
+
+
+def test_tools_test_reports_miou(trained, tmp_path):
+    work_dir, ade_root, _ = trained
+    result = run([
+        sys.executable, 'tools/test.py', TINY_SEG,
+        osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
+        '--cfg-options'
+    ] + data_options(ade_root))
+    assert 'Metrics: aAcc=' in result.stdout and 'mIoU=' in result.stdout
+
+
+def test_inference_model_on_an_image(trained):
+    from mmseg.apis import inference_model, init_model
+    work_dir, ade_root, _ = trained
+    model = init_model(
+        osp.join(REPO_ROOT, TINY_SEG), osp.join(work_dir, 'iter_1.pth'),
+        device='cpu')
+    img = sorted(glob.glob(osp.join(ade_root, 'images', 'validation',
+                                    '*.jpg')))[0]
+    result = inference_model(model, img)
+    assert result.pred_sem_seg.data.shape == (1, 96, 128)
+    assert result.seg_logits.data.shape == (150, 96, 128)
