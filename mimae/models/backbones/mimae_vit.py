@@ -105,8 +105,8 @@ class MIMAEViT(MAEViT):
             (``out_type`` defaults to 'raw' as in :class:`MAEViT`).
 
     Raises:
-        ValueError: If the image size is not a multiple of the patch size or
-            of the window, if ``num_masks`` disjoint visible sets do not fit
+        ValueError: If the image size is not a multiple of the patch size, if
+            the window is larger than the token grid, if ``num_masks`` disjoint visible sets do not fit
             in the image, or if window attention is asked for in
             pre-training or without ``out_type='featmap'``.
     """
@@ -278,12 +278,14 @@ class MIMAEViT(MAEViT):
                 'window attention / relative position need '
                 f"out_type='featmap', got out_type={self.out_type!r}.")
         grid = self.patch_resolution
-        if window_size and any(g % window_size for g in grid):
+        # A grid the window does not divide is padded to whole windows, as
+        # in ViTDet (64 tokens, window 14 at 1024 px); a window larger than
+        # the grid is a configuration mistake.
+        if window_size > min(grid):
             raise ValueError(
-                f'img_size={img_size} gives a {grid[0]}x{grid[1]} token grid '
-                f'that window_size={window_size} does not divide: use an '
-                f'image size that is a multiple of '
-                f'{window_size * self.patch_embed.projection.stride[0]}.')
+                f'window_size={window_size} is larger than the '
+                f'{grid[0]}x{grid[1]} token grid of img_size={img_size}: use '
+                f'window_size <= {min(grid)} or a larger image.')
         # The cls token takes no part in window attention (as in ViTDet).
         self.cls_token.requires_grad = False
         drop_path = torch.linspace(0, drop_path_rate,

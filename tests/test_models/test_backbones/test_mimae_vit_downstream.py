@@ -34,6 +34,13 @@ def test_featmaps_from_the_chosen_layers_whatever_mask_says():
     assert model.pos_embed.requires_grad
 
 
+def test_windows_that_do_not_divide_the_grid_are_padded():
+    # ViTDet: 64 tokens, window 14; here 8 tokens, window 3.
+    model = build(out_type='featmap', window_size=3, use_rel_pos=True)
+    out, = model(torch.randn(1, 3, 64, 64))
+    assert out.shape == (1, 32, 8, 8)
+
+
 def test_window_attention_with_relative_position():
     model = build(out_type='featmap', window_size=4, global_attn_indexes=[1],
                   use_rel_pos=True, drop_path_rate=0.1, out_indices=[3])
@@ -95,8 +102,9 @@ def test_mismatched_checkpoint_lists_the_keys(pretrain_ckpt):
 
 
 def test_bad_downstream_settings_are_refused():
-    with pytest.raises(ValueError, match='window_size=3 does not divide'):
-        build(out_type='featmap', window_size=3)
+    with pytest.raises(ValueError, match='window_size=9 is larger than the '
+                       '8x8 token grid of img_size=64'):
+        build(out_type='featmap', window_size=9)
     with pytest.raises(ValueError, match="out_type='featmap'"):
         build(window_size=4)
     with pytest.raises(ValueError, match='masking=False'):

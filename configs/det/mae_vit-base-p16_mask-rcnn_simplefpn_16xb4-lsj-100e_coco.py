@@ -1,0 +1,7 @@
+# MAE baseline: the MI-MAE Mask R-CNN config with MMPretrain MAE's
+# pre-trained backbone (same keys, so the same backbone class loads it).
+_base_ = './mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_coco.py'
+
+pretrained = 'work_dirs/mae_vit-base-p16_8xb512-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
+
+model = dict(backbone=dict(init_cfg=dict(checkpoint=pretrained)))

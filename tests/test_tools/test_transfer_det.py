@@ -1,0 +1,89 @@
+"""Pre-training checkpoint -> ViTDet-style Mask R-CNN, through the project's
+tools, on a generated dataset in the COCO layout."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from tests_support import tiny_pretrain_checkpoint
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_DET = ('configs/det/'
+            'mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py')
+TINY_ARCH = dict(embed_dims=64, num_layers=4, num_heads=4,
+                 feedforward_channels=256)
+
+
+def run(cmd):
+    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def data_options(coco_root):
+    ann = osp.join(coco_root, 'annotations', 'instances_val2017.json')
+    opts = [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{loader}.dataset.data_root={coco_root}',
+                 f'{loader}.num_workers=0',
+                 f'{loader}.persistent_workers=False']
+    return opts
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    from mimae.datasets import build_tiny_coco
+    tmp = tmp_path_factory.mktemp('det')
+    coco_root = str(tmp / 'coco')
+    build_tiny_coco(coco_root)
+    ckpt, backbone = tiny_pretrain_checkpoint(tmp, TINY_ARCH, img_size=32,
+                                              patch_size=4)
+    work_dir = str(tmp / 'work')
+    run([
+        sys.executable, 'tools/train.py', TINY_DET, '--work-dir', work_dir,
+        '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
+        'train_cfg.val_interval=1'
+    ] + data_options(coco_root))
+    return work_dir, coco_root, backbone
+
+
+def test_one_iteration_and_coco_ap_from_the_pretraining_checkpoint(trained):
+    work_dir, _, backbone = trained
+    log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
+    # All backbone tensors but the dropped final norm load; only the
+    # relative position tables are new.
+    assert f'Loaded {len(backbone) - 2} backbone tensors' in log
+    new = sorted(f'layers.{i}.attn.rel_pos_{a}' for i in range(4)
+                 for a in 'hw')
+    assert f'initialised explicitly: {new}' in log
+    assert 'Saving checkpoint at 1 iterations' in log
+    assert 'coco/bbox_mAP:' in log and 'coco/segm_mAP:' in log
+
+
+def test_tools_test_reports_box_and_mask_ap(trained, tmp_path):
+    work_dir, coco_root, _ = trained
+    result = run([
+        sys.executable, 'tools/test.py', TINY_DET,
+        osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
+        '--cfg-options'
+    ] + data_options(coco_root))
+    assert 'coco/bbox_mAP=' in result.stdout
+    assert 'coco/segm_mAP=' in result.stdout
+
+
+def test_inference_detector_on_an_image(trained):
+    from mmdet.apis import inference_detector, init_detector
+    from mmengine.config import Config
+    work_dir, coco_root, _ = trained
+    cfg = Config.fromfile(osp.join(REPO_ROOT, TINY_DET))
+    cfg.model.backbone.init_cfg = None  # weights come from the checkpoint
+    model = init_detector(cfg, osp.join(work_dir, 'iter_1.pth'),
+                          device='cpu')
+    img = sorted(glob.glob(osp.join(coco_root, 'val2017', '*.jpg')))[0]
+    result = inference_detector(model, img)
+    pred = result.pred_instances
+    assert pred.bboxes.shape[1] == 4
+    assert pred.masks.shape[1:] == (96, 128)
+    assert len(pred.scores) == len(pred.labels) == len(pred.bboxes)
