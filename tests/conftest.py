@@ -66,3 +66,29 @@ def free_port() -> str:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return str(sock.getsockname()[1])
+
+
+@pytest.fixture(scope='session')
+def pretrain_checkpoint(digits_root, tmp_path_factory):
+    """A real pre-training checkpoint: one epoch of the demo config through
+    tools/train.py. Returns (path, its backbone tensors without prefix)."""
+    import subprocess
+    import sys
+
+    import torch
+    work_dir = str(tmp_path_factory.mktemp('pretrain'))
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
+         work_dir, '--cfg-options',
+         f'train_dataloader.dataset.data_root={digits_root}',
+         'train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
+         'train_dataloader.persistent_workers=False'],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    path = osp.join(work_dir, 'epoch_1.pth')
+    state = torch.load(path, map_location='cpu', weights_only=False)
+    backbone = {
+        k[len('backbone.'):]: v
+        for k, v in state['state_dict'].items() if k.startswith('backbone.')
+    }
+    return path, backbone

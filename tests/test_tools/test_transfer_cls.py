@@ -7,12 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from tests_support import tiny_pretrain_checkpoint
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_CLS = 'configs/cls/mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
-TINY_ARCH = dict(embed_dims=64, num_layers=4, num_heads=4,
-                 feedforward_channels=256)
 
 
 def run(cmd):
@@ -33,25 +30,25 @@ def data_options(digits_root, indices=64):
 
 
 @pytest.fixture(scope='module')
-def finetuned(digits_root, tmp_path_factory):
+def finetuned(digits_root, pretrain_checkpoint, tmp_path_factory):
     tmp = tmp_path_factory.mktemp('cls')
-    ckpt, backbone = tiny_pretrain_checkpoint(tmp, TINY_ARCH, img_size=32,
-                                              patch_size=4)
+    ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
     result = run([
         sys.executable, 'tools/train.py', TINY_CLS, '--work-dir', work_dir,
         '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_epochs=1'
     ] + data_options(digits_root))
-    return work_dir, result, backbone
+    return work_dir, result, backbone, ckpt
 
 
 def test_one_iteration_and_validation_from_the_pretraining_checkpoint(
         finetuned):
-    work_dir, result, backbone = finetuned
+    work_dir, result, backbone, ckpt = finetuned
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     # Every backbone tensor of the checkpoint loaded; only fc_norm is new,
     # and the final norm that fine-tuning drops is reported as unused.
-    assert f'Loaded {len(backbone) - 2} backbone tensors' in log
+    # ...from the checkpoint given on the command line (pretrained=...).
+    assert f'Loaded {len(backbone) - 2} backbone tensors from {ckpt}' in log
     assert "initialised explicitly: ['ln2.bias', 'ln2.weight']" in log
     assert "unused: ['ln1.bias', 'ln1.weight']" in log
     assert 'Epoch(train) [1][1/1]' in log
@@ -60,7 +57,7 @@ def test_one_iteration_and_validation_from_the_pretraining_checkpoint(
 
 
 def test_tools_test_reports_accuracy(finetuned, digits_root, tmp_path):
-    work_dir, _, _ = finetuned
+    work_dir = finetuned[0]
     result = run([
         sys.executable, 'tools/test.py', TINY_CLS,
         osp.join(work_dir, 'epoch_1.pth'), '--work-dir', str(tmp_path),

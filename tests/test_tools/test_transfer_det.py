@@ -6,13 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from tests_support import tiny_pretrain_checkpoint
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_DET = ('configs/det/'
             'mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py')
-TINY_ARCH = dict(embed_dims=64, num_layers=4, num_heads=4,
-                 feedforward_channels=256)
 
 
 def run(cmd):
@@ -33,28 +30,28 @@ def data_options(coco_root):
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained(pretrain_checkpoint, tmp_path_factory):
     from mimae.datasets import build_tiny_coco
     tmp = tmp_path_factory.mktemp('det')
     coco_root = str(tmp / 'coco')
     build_tiny_coco(coco_root)
-    ckpt, backbone = tiny_pretrain_checkpoint(tmp, TINY_ARCH, img_size=32,
-                                              patch_size=4)
+    ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
     run([
         sys.executable, 'tools/train.py', TINY_DET, '--work-dir', work_dir,
         '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
         'train_cfg.val_interval=1'
     ] + data_options(coco_root))
-    return work_dir, coco_root, backbone
+    return work_dir, coco_root, backbone, ckpt
 
 
 def test_one_iteration_and_coco_ap_from_the_pretraining_checkpoint(trained):
-    work_dir, _, backbone = trained
+    work_dir, _, backbone, ckpt = trained
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     # All backbone tensors but the dropped final norm load; only the
     # relative position tables are new.
-    assert f'Loaded {len(backbone) - 2} backbone tensors' in log
+    # ...from the checkpoint given on the command line (pretrained=...).
+    assert f'Loaded {len(backbone) - 2} backbone tensors from {ckpt}' in log
     new = sorted(f'layers.{i}.attn.rel_pos_{a}' for i in range(4)
                  for a in 'hw')
     assert f'initialised explicitly: {new}' in log
@@ -63,7 +60,7 @@ def test_one_iteration_and_coco_ap_from_the_pretraining_checkpoint(trained):
 
 
 def test_tools_test_reports_box_and_mask_ap(trained, tmp_path):
-    work_dir, coco_root, _ = trained
+    work_dir, coco_root = trained[:2]
     result = run([
         sys.executable, 'tools/test.py', TINY_DET,
         osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
@@ -76,7 +73,7 @@ def test_tools_test_reports_box_and_mask_ap(trained, tmp_path):
 def test_inference_detector_on_an_image(trained):
     from mmdet.apis import inference_detector, init_detector
     from mmengine.config import Config
-    work_dir, coco_root, _ = trained
+    work_dir, coco_root = trained[:2]
     cfg = Config.fromfile(osp.join(REPO_ROOT, TINY_DET))
     cfg.model.backbone.init_cfg = None  # weights come from the checkpoint
     model = init_detector(cfg, osp.join(work_dir, 'iter_1.pth'),

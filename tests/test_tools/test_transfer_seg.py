@@ -6,12 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from tests_support import tiny_pretrain_checkpoint
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_SEG = 'configs/seg/mimae_vit-tiny-p4_upernet_1xb2-1k_ade20k-64x64.py'
-TINY_ARCH = dict(embed_dims=64, num_layers=4, num_heads=4,
-                 feedforward_channels=256)
 
 
 def run(cmd):
@@ -31,28 +28,28 @@ def data_options(ade_root):
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained(pretrain_checkpoint, tmp_path_factory):
     from mimae.datasets import build_tiny_ade20k
     tmp = tmp_path_factory.mktemp('seg')
     ade_root = str(tmp / 'ade' / 'ADEChallengeData2016')
     build_tiny_ade20k(ade_root)
-    ckpt, backbone = tiny_pretrain_checkpoint(tmp, TINY_ARCH, img_size=32,
-                                              patch_size=4)
+    ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
     run([
         sys.executable, 'tools/train.py', TINY_SEG, '--work-dir', work_dir,
         '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
         'train_cfg.val_interval=1'
     ] + data_options(ade_root))
-    return work_dir, ade_root, backbone
+    return work_dir, ade_root, backbone, ckpt
 
 
 def test_one_iteration_and_miou_from_the_pretraining_checkpoint(trained):
-    work_dir, _, backbone = trained
+    work_dir, _, backbone, ckpt = trained
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     # All backbone tensors but the dropped final norm load; only the layer
     # scales are new.
-    assert f'Loaded {len(backbone) - 2} backbone tensors' in log
+    # ...from the checkpoint given on the command line (pretrained=...).
+    assert f'Loaded {len(backbone) - 2} backbone tensors from {ckpt}' in log
     new = sorted(f'layers.{i}.{m}.gamma{j}.weight' for i in range(4)
                  for m, j in (('attn', 1), ('ffn', 2)))
     assert f'initialised explicitly: {new}' in log
@@ -62,7 +59,7 @@ def test_one_iteration_and_miou_from_the_pretraining_checkpoint(trained):
 
 
 def test_tools_test_reports_miou(trained, tmp_path):
-    work_dir, ade_root, _ = trained
+    work_dir, ade_root = trained[:2]
     result = run([
         sys.executable, 'tools/test.py', TINY_SEG,
         osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
@@ -73,7 +70,7 @@ def test_tools_test_reports_miou(trained, tmp_path):
 
 def test_inference_model_on_an_image(trained):
     from mmseg.apis import inference_model, init_model
-    work_dir, ade_root, _ = trained
+    work_dir, ade_root = trained[:2]
     model = init_model(
         osp.join(REPO_ROOT, TINY_SEG), osp.join(work_dir, 'iter_1.pth'),
         device='cpu')
