@@ -20,6 +20,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -30,6 +31,8 @@ TINY_COCO_CLASSES = tuple(f'digit_{d}' for d in TINY_COCO_DIGITS)
 # train and val ids never collide (as in COCO) whatever their sizes.
 _ID_STRIDE = 1_000_000
 _SPLITS = ('train', 'val')
+# Offsets of a pixel's four corners, (x, y).
+_PIXEL_CORNERS = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
 
 
 def build_tiny_coco(root: str,
@@ -183,7 +186,7 @@ def _make_image(rng: np.random.Generator, photos: List[np.ndarray], digits,
 
 
 def _mask_hull(mask: np.ndarray) -> np.ndarray:
-    """Convex hull of the pixel squares of a mask, counter-clockwise.
+    """Convex hull of the pixel squares of a mask.
 
     Pixel ``(r, c)`` covers ``[c, c + 1] x [r, r + 1]``, so the hull contains
     every mask pixel and its bounds are the mask's box.
@@ -192,33 +195,15 @@ def _mask_hull(mask: np.ndarray) -> np.ndarray:
         np.ndarray: ``N x 2`` (x, y) vertices, ``N >= 3``.
     """
     rows, cols = np.nonzero(mask)
-    corners = {(c + dx, r + dy)
-               for r, c in zip(rows.tolist(), cols.tolist())
-               for dx in (0, 1) for dy in (0, 1)}
-    points = sorted(corners)
-
-    # Andrew's monotone chain.
-    def half(pts):
-        chain: list = []
-        for p in pts:
-            while len(chain) >= 2 and _cross(chain[-2], chain[-1], p) <= 0:
-                chain.pop()
-            chain.append(p)
-        return chain
-
-    lower, upper = half(points), half(points[::-1])
-    return np.array(lower[:-1] + upper[:-1], dtype=np.float64)
-
-
-def _cross(o, a, b) -> float:
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    pixels = np.stack([cols, rows], axis=1)
+    corners = (pixels[:, None] + _PIXEL_CORNERS[None]).reshape(-1, 2)
+    return cv2.convexHull(corners.astype(np.float32))[:, 0].astype(np.float64)
 
 
 def _annotation(ann_id: int, img_id: int, category_id: int,
                 polygon: np.ndarray) -> dict:
     x, y = polygon[:, 0], polygon[:, 1]
-    # Shoelace formula.
-    area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+    area = cv2.contourArea(polygon.astype(np.float32))
     x0, y0 = float(x.min()), float(y.min())
     return dict(
         id=ann_id,
