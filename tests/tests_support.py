@@ -39,3 +39,31 @@ def tiny_pretrain_checkpoint(out_dir, arch: dict, img_size: int = 64,
     torch.save({'meta': {}, 'state_dict': model.state_dict()}, path)
     backbone = {k: v.clone() for k, v in model.backbone.state_dict().items()}
     return path, backbone
+
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def run_tool(args: list, env: dict = None):
+    """Run a command from the repository root; fail with its output.
+
+    A ``.py`` script runs with this interpreter; ``$PYTHON`` tells the shell
+    launchers (``tools/dist_*.sh``) the same.
+
+    Returns:
+        subprocess.CompletedProcess: the finished run (return code 0).
+    """
+    import os
+    import subprocess
+    import sys
+    cmd = [str(a) for a in args]
+    if cmd[0].endswith('.py'):
+        cmd.insert(0, sys.executable)
+    result = subprocess.run(cmd,
+                            cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=900,
+                            env=dict(os.environ, PYTHON=sys.executable,
+                                     **(env or {})))
+    assert result.returncode == 0, (result.stdout[-3000:] +
+                                    result.stderr[-3000:])
+    return result

@@ -1,14 +1,9 @@
 """MAE/timm checkpoints <-> ours, checked against timm's own ViT."""
-import os.path as osp
-import subprocess
-import sys
-
 import pytest
 import torch
 from mimae.checkpoint_keys import mae_to_mimae, mimae_to_timm
 from mmpretrain.registry import MODELS
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tests_support import run_tool
 
 
 def timm_vit():
@@ -98,11 +93,7 @@ def test_command_line_round_trip(tmp_path):
     ours, timm_out = tmp_path / 'ours.pth', tmp_path / 'timm.pth'
     for script, args in (('mae_to_mimae.py', [src, ours]),
                          ('mimae_to_timm.py', [ours, timm_out])):
-        result = subprocess.run(
-            [sys.executable, f'tools/model_converters/{script}'] +
-            [str(a) for a in args], cwd=REPO_ROOT, capture_output=True,
-            text=True, timeout=300)
-        assert result.returncode == 0, result.stderr[-2000:]
+        run_tool([f'tools/model_converters/{script}', *args])
     assert 'sha256' in torch.load(ours)['meta']
     back = torch.load(timm_out)['model']
     original = timm_model.state_dict()

@@ -1,14 +1,13 @@
 """tools/train.py and tools/dist_train.sh on the tiny config, for real."""
 import glob
 import json
-import os
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
+from tests_support import REPO_ROOT, run_tool
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py'
 
 
@@ -20,14 +19,6 @@ def tiny_options(digits_root, epochs, workers=0):
         f'train_dataloader.persistent_workers={workers > 0}',
         'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=5'
     ]
-
-
-def run(cmd, env=None):
-    result = subprocess.run(
-        cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
-        env=dict(os.environ, PYTHON=sys.executable, **(env or {})))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def scalars(work_dir):
@@ -42,7 +33,7 @@ def scalars(work_dir):
 @pytest.fixture(scope='module')
 def trained(digits_root, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('train'))
-    result = run([sys.executable, 'tools/train.py', TINY, '--work-dir',
+    result = run_tool(['tools/train.py', TINY, '--work-dir',
                   work_dir] + tiny_options(digits_root, epochs=3))
     return work_dir, result
 
@@ -65,7 +56,7 @@ def test_training_lowers_reconstruction_loss(trained):
 def test_resume_continues_from_the_last_checkpoint(trained, digits_root):
     work_dir, _ = trained
     before = scalars(work_dir)
-    run([sys.executable, 'tools/train.py', TINY, '--work-dir', work_dir,
+    run_tool(['tools/train.py', TINY, '--work-dir', work_dir,
          '--resume'] + tiny_options(digits_root, epochs=4))
     after = scalars(work_dir)[len(before):]
     assert after, 'the resumed run logged nothing'
@@ -80,7 +71,7 @@ def test_resume_continues_from_the_last_checkpoint(trained, digits_root):
 def test_two_process_cpu_run_through_dist_train(digits_root, tmp_path,
                                                 free_port):
     work_dir = str(tmp_path)
-    run(['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir', work_dir] +
+    run_tool(['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir', work_dir] +
         tiny_options(digits_root, epochs=1, workers=1),
         env=dict(PORT=free_port))
     assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))

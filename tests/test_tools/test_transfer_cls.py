@@ -3,20 +3,12 @@ project's tools, on the digits in the ImageNet layout."""
 import glob
 import os
 import os.path as osp
-import subprocess
 import sys
-
 import pytest
+from tests_support import REPO_ROOT, run_tool
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_CLS = 'configs/cls/mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
 
-
-def run(cmd):
-    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def data_options(digits_root, indices=64):
@@ -34,8 +26,8 @@ def finetuned(digits_root, pretrain_checkpoint, tmp_path_factory):
     tmp = tmp_path_factory.mktemp('cls')
     ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
-    result = run([
-        sys.executable, 'tools/train.py', TINY_CLS, '--work-dir', work_dir,
+    result = run_tool([
+        'tools/train.py', TINY_CLS, '--work-dir', work_dir,
         '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_epochs=1'
     ] + data_options(digits_root))
     return work_dir, result, backbone, ckpt
@@ -58,8 +50,8 @@ def test_one_iteration_and_validation_from_the_pretraining_checkpoint(
 
 def test_tools_test_reports_accuracy(finetuned, digits_root, tmp_path):
     work_dir = finetuned[0]
-    result = run([
-        sys.executable, 'tools/test.py', TINY_CLS,
+    result = run_tool([
+        'tools/test.py', TINY_CLS,
         osp.join(work_dir, 'epoch_1.pth'), '--work-dir', str(tmp_path),
         '--out', str(tmp_path / 'preds.pkl'), '--cfg-options'
     ] + data_options(digits_root))

@@ -2,21 +2,12 @@
 tools, on a generated dataset in the COCO layout."""
 import glob
 import os.path as osp
-import subprocess
-import sys
-
 import pytest
+from tests_support import REPO_ROOT, run_tool
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_DET = ('configs/det/'
             'mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py')
 
-
-def run(cmd):
-    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def data_options(coco_root):
@@ -37,8 +28,8 @@ def trained(pretrain_checkpoint, tmp_path_factory):
     build_tiny_coco(coco_root)
     ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
-    run([
-        sys.executable, 'tools/train.py', TINY_DET, '--work-dir', work_dir,
+    run_tool([
+        'tools/train.py', TINY_DET, '--work-dir', work_dir,
         '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
         'train_cfg.val_interval=1'
     ] + data_options(coco_root))
@@ -61,8 +52,8 @@ def test_one_iteration_and_coco_ap_from_the_pretraining_checkpoint(trained):
 
 def test_tools_test_reports_box_and_mask_ap(trained, tmp_path):
     work_dir, coco_root = trained[:2]
-    result = run([
-        sys.executable, 'tools/test.py', TINY_DET,
+    result = run_tool([
+        'tools/test.py', TINY_DET,
         osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
         '--cfg-options'
     ] + data_options(coco_root))

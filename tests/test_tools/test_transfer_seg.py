@@ -2,20 +2,11 @@
 on a generated dataset in the ADE20K layout."""
 import glob
 import os.path as osp
-import subprocess
-import sys
-
 import pytest
+from tests_support import REPO_ROOT, run_tool
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_SEG = 'configs/seg/mimae_vit-tiny-p4_upernet_1xb2-1k_ade20k-64x64.py'
 
-
-def run(cmd):
-    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def data_options(ade_root):
@@ -35,8 +26,8 @@ def trained(pretrain_checkpoint, tmp_path_factory):
     build_tiny_ade20k(ade_root)
     ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
-    run([
-        sys.executable, 'tools/train.py', TINY_SEG, '--work-dir', work_dir,
+    run_tool([
+        'tools/train.py', TINY_SEG, '--work-dir', work_dir,
         '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
         'train_cfg.val_interval=1'
     ] + data_options(ade_root))
@@ -60,8 +51,8 @@ def test_one_iteration_and_miou_from_the_pretraining_checkpoint(trained):
 
 def test_tools_test_reports_miou(trained, tmp_path):
     work_dir, ade_root = trained[:2]
-    result = run([
-        sys.executable, 'tools/test.py', TINY_SEG,
+    result = run_tool([
+        'tools/test.py', TINY_SEG,
         osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
         '--cfg-options'
     ] + data_options(ade_root))
