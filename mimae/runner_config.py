@@ -5,7 +5,7 @@ Shared by ``tools/train.py`` and ``tools/test.py`` so that every config kind
 treatment and bad input fails before anything is built.
 """
 import os.path as osp
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -23,8 +23,12 @@ def _datasets(cfg: dict, where: str) -> Iterator[Tuple[str, dict]]:
             yield from _datasets(item, f'{where}.datasets[{i}]')
 
 
-def check_data_roots(cfg: Config) -> None:
+def check_data_roots(cfg: Config,
+                     dataloaders: Sequence[str] = _DATALOADERS) -> None:
     """Refuse a config whose dataset ``data_root`` does not exist.
+
+    Only the ``dataloaders`` the run uses are checked: evaluation needs no
+    training data.
 
     Without this, a missing root surfaces as an empty dataset or a
     ``FileNotFoundError`` deep inside the dataloader, after the model has
@@ -34,7 +38,7 @@ def check_data_roots(cfg: Config) -> None:
     Raises:
         FileNotFoundError: naming the config key, the path and the fix.
     """
-    for loader in _DATALOADERS:
+    for loader in dataloaders:
         dataloader = cfg.get(loader)
         if not dataloader or not isinstance(dataloader.get('dataset'), dict):
             continue

@@ -60,7 +60,7 @@ def main() -> None:
               [cfg.test_evaluator]),
             dict(type='mmengine.DumpResults', out_file_path=args.out)
         ]
-    check_data_roots(cfg)
+    check_data_roots(cfg, ['test_dataloader'])
     runner = (
         RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
     metrics = runner.test()

@@ -77,3 +77,14 @@ def test_one_percent_subset_file(digits_root, tmp_path):
     listed.write_text('digit_3_9999.JPEG\n')
     with pytest.raises(FileNotFoundError, match='digit_3/digit_3_9999'):
         write_subset(digits_root, str(listed))
+
+
+def test_evaluation_needs_only_the_test_data(finetuned, digits_root):
+    result = run_tool([
+        'tools/test.py', TINY_CLS, osp.join(finetuned[0], 'epoch_1.pth'),
+        '--cfg-options', f'test_dataloader.dataset.data_root={digits_root}',
+        'test_dataloader.dataset.indices=16', 'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+        'train_dataloader.dataset.data_root=/no/such/dir'
+    ])
+    assert 'Metrics: accuracy/top1=' in result.stdout
