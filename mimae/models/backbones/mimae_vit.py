@@ -128,7 +128,8 @@ class MIMAEViT(MAEViT):
                 raise ValueError(
                     f'img_size={img_size} is not a multiple of '
                     f'patch_size={patch_size}: choose an image size that the '
-                    f'patch size divides (e.g. {size // patch_size * patch_size}).')
+                    'patch size divides (e.g. '
+                    f'{size // patch_size * patch_size}).')
         # MAEViT.__init__ forwards only a subset of VisionTransformer's
         # arguments (no frozen_stages, pre_norm, ...); call it directly with
         # MAEViT's defaults and set the attributes MAEViT adds.
@@ -198,7 +199,8 @@ class MIMAEViT(MAEViT):
         # its inverse is ids_restore shifted by the same amount.
         shift = torch.arange(K, device=x.device).view(K, 1, 1) * n_vis
         ids_restore = (ids_restore.unsqueeze(0) - shift) % L  # K x B x L
-        ids_keep = ids_shuffle[:, :K * n_vis].reshape(B, K, n_vis).transpose(0, 1)
+        ids_keep = ids_shuffle[:, :K * n_vis].reshape(B, K,
+                                                      n_vis).transpose(0, 1)
 
         x_visible = torch.gather(
             x.unsqueeze(0).expand(K, -1, -1, -1),
