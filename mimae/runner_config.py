@@ -27,13 +27,11 @@ def check_data_roots(cfg: Config,
                      dataloaders: Sequence[str] = _DATALOADERS) -> None:
     """Refuse a config whose dataset ``data_root`` does not exist.
 
-    Only the ``dataloaders`` the run uses are checked: evaluation needs no
-    training data.
-
     Without this, a missing root surfaces as an empty dataset or a
     ``FileNotFoundError`` deep inside the dataloader, after the model has
-    been built. Only local paths are checked (URIs such as ``s3://`` are
-    left to their backends).
+    been built. Only the ``dataloaders`` the run uses are checked
+    (evaluation needs no training data), and only local paths (URIs such as
+    ``s3://`` are left to their backends).
 
     Raises:
         FileNotFoundError: naming the config key, the path and the fix.

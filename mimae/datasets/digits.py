@@ -15,6 +15,7 @@ import os.path as osp
 from typing import Dict
 
 import numpy as np
+from mmengine.fileio import put_text
 from PIL import Image
 
 DIGIT_CLASSES = tuple(f'digit_{i}' for i in range(10))
@@ -62,12 +63,9 @@ def build_digits_imagenet(root: str,
             _write_image(digits.images[i], osp.join(root, split, rel),
                          img_size)
             lines.append(f'{rel} {label}\n')
-        os.makedirs(osp.dirname(ann_file), exist_ok=True)
-        # The annotation file is written last and atomically: its presence
-        # means the split is complete.
-        with open(ann_file + '.tmp', 'w') as f:
-            f.writelines(lines)
-        os.replace(ann_file + '.tmp', ann_file)
+        # The annotation file is written last and atomically (mimae's local
+        # file backend): its presence means the split is complete.
+        put_text(''.join(lines), ann_file)
     return counts
 
 

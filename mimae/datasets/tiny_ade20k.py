@@ -14,11 +14,13 @@ blurred brightness, so a model can learn them, and one rectangle is 0
 ("other", ignored by ADE's ``reduce_zero_label``). Label maps are
 single-channel uint8 PNGs with values in 0..150, as in ADE20K.
 """
+import io
 import os
 import os.path as osp
 from typing import Dict, Tuple
 
 import numpy as np
+from mmengine.fileio import put
 from PIL import Image, ImageFilter
 
 from .tiny_coco import photo_crop
@@ -102,6 +104,7 @@ def _make_label(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
 
 
 def _save(array: np.ndarray, path: str, fmt: str, **kwargs) -> None:
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    Image.fromarray(array).save(path + '.tmp', format=fmt, **kwargs)
-    os.replace(path + '.tmp', path)
+    """Encode and write atomically (mimae's local file backend)."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=fmt, **kwargs)
+    put(buffer.getvalue(), path)

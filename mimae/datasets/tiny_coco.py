@@ -22,6 +22,7 @@ from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
+from mmengine.fileio import put_text
 from PIL import Image
 
 TINY_COCO_DIGITS = (0, 1, 2)
@@ -98,12 +99,9 @@ def build_tiny_coco(root: str,
                 dict(id=k + 1, name=name, supercategory='digit')
                 for k, name in enumerate(TINY_COCO_CLASSES)
             ])
-        os.makedirs(osp.dirname(ann_file), exist_ok=True)
-        # The annotation file is written last and atomically: its presence
-        # means the split is complete.
-        with open(ann_file + '.tmp', 'w') as f:
-            json.dump(coco, f)
-        os.replace(ann_file + '.tmp', ann_file)
+        # The annotation file is written last and atomically (mimae's local
+        # file backend): its presence means the split is complete.
+        put_text(json.dumps(coco), ann_file)
         counts[split] = num
     return counts
 

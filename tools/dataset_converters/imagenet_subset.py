@@ -11,7 +11,12 @@ sorted class-folder order (the order of the 1000 ImageNet classes).
 import argparse
 import os
 import os.path as osp
+import sys
 from typing import List
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import mimae  # noqa: E402,F401  (atomic local writes)
+from mmengine.fileio import put_text  # noqa: E402
 
 
 def write_subset(root: str, subset_list: str, out_name: str = '') -> str:
@@ -45,10 +50,7 @@ def write_subset(root: str, subset_list: str, out_name: str = '') -> str:
     out_name = out_name or 'train_' + osp.splitext(
         osp.basename(subset_list))[0] + '.txt'
     out = osp.join(root, 'meta', out_name)
-    os.makedirs(osp.dirname(out), exist_ok=True)
-    with open(out + '.tmp', 'w') as f:
-        f.writelines(lines)
-    os.replace(out + '.tmp', out)
+    put_text(''.join(lines), out)  # atomic through mimae's local backend
     return out
 
 

@@ -105,10 +105,11 @@ class MIMAEViT(MAEViT):
             (``out_type`` defaults to 'raw' as in :class:`MAEViT`).
 
     Raises:
-        ValueError: If the image size is not a multiple of the patch size, if
-            the window is larger than the token grid, if ``num_masks`` disjoint visible sets do not fit
-            in the image, or if window attention is asked for in
-            pre-training or without ``out_type='featmap'``.
+        ValueError: If the image size is not a multiple of the patch size,
+            if the window is larger than the token grid, if ``num_masks``
+            disjoint visible sets do not fit in the image, or if window
+            attention is asked for in pre-training or without
+            ``out_type='featmap'``.
     """
 
     def __init__(self,
@@ -151,7 +152,8 @@ class MIMAEViT(MAEViT):
         self.spatial = bool(window_size or use_rel_pos)
         if not masking:
             self._setup_downstream(img_size, window_size, global_attn_indexes,
-                                   use_rel_pos, kwargs)
+                                   use_rel_pos,
+                                   kwargs.get('drop_path_rate', 0.))
             return
         if self.spatial:
             raise ValueError(
@@ -259,13 +261,14 @@ class MIMAEViT(MAEViT):
 
     def _setup_downstream(self, img_size: Union[int, Sequence[int]],
                           window_size: int, global_attn_indexes: Sequence[int],
-                          use_rel_pos: bool, kwargs: dict) -> None:
+                          use_rel_pos: bool,
+                          drop_path_rate: float) -> None:
         # Fine-tuning trains the position embedding (MAE froze it).
         self.pos_embed.requires_grad = True
         if self.spatial:
             self._use_window_attention(img_size, window_size,
                                        global_attn_indexes, use_rel_pos,
-                                       kwargs.get('drop_path_rate', 0.))
+                                       drop_path_rate)
         # VisionTransformer froze in __init__; redo it over the changes above.
         if self.frozen_stages > 0:
             self._freeze_stages()
