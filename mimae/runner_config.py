@@ -73,3 +73,15 @@ def set_pretrained(cfg: Config, checkpoint: Optional[str]) -> None:
             f'{init_cfg!r}, not a Pretrained init to point at it.')
     cfg.pretrained = checkpoint
     init_cfg.checkpoint = checkpoint
+
+
+def add_metrics_file(cfg: Config, out_file: str) -> None:
+    """Make the run write its evaluation metrics to ``out_file`` (JSON).
+
+    Appends a :class:`mimae.engine.MetricsFileHook` to ``custom_hooks``; the
+    last validation (training) or the test (evaluation) wins.
+    """
+    cfg.custom_hooks = [
+        *(cfg.get('custom_hooks') or []),
+        dict(type='MetricsFileHook', out_file=osp.abspath(out_file))
+    ]

@@ -11,8 +11,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mimae  # noqa: E402,F401  (first: patches the stack, registers modules)
 import torch.distributed as dist  # noqa: E402
-from mimae.runner_config import check_data_roots  # noqa: E402
+from mimae.runner_config import add_metrics_file, check_data_roots  # noqa: E402,E501
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -20,7 +21,12 @@ from mmengine.runner import Runner  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint of the whole model; without it the model is '
+        'evaluated as its config initialises it (e.g. a k-NN evaluation '
+        'whose backbone loads a pre-training checkpoint via init_cfg)')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--out', help='dump the predictions to this pickle file')
@@ -29,6 +35,8 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings, key=value')
+    parser.add_argument(
+        '--metrics-out', help='write the metrics to this JSON file')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -46,7 +54,11 @@ def main() -> None:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    # dist_test.sh passes "" for "no checkpoint".
+    args.checkpoint = args.checkpoint or None
     cfg.load_from = args.checkpoint
+    if args.metrics_out is not None:
+        add_metrics_file(cfg, args.metrics_out)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -63,6 +75,11 @@ def main() -> None:
     check_data_roots(cfg, ['test_dataloader'])
     runner = (
         RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
+    if args.checkpoint is None:
+        # Runner.test() loads `load_from` but never runs init_weights(), so
+        # a Pretrained init_cfg would otherwise be ignored.
+        model = runner.model
+        (model.module if is_model_wrapper(model) else model).init_weights()
     metrics = runner.test()
     if runner.rank == 0:
         print('Metrics: ' + ', '.join(f'{k}={v}' for k, v in metrics.items()))

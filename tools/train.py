@@ -12,7 +12,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mimae  # noqa: E402,F401  (first: patches the stack, registers modules)
 import torch.distributed as dist  # noqa: E402
-from mimae.runner_config import check_data_roots, set_pretrained  # noqa: E402,E501
+from mimae.runner_config import (add_metrics_file, check_data_roots,  # noqa: E402
+                                  set_pretrained)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -47,6 +48,9 @@ def parse_args() -> argparse.Namespace:
         'train_dataloader.batch_size=32); pretrained=CKPT sets the '
         'backbone checkpoint of a transfer config')
     parser.add_argument(
+        '--metrics-out',
+        help='write the last validation metrics to this JSON file')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -80,6 +84,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
         set_pretrained(cfg, args.cfg_options.get('pretrained'))
+    if args.metrics_out is not None:
+        add_metrics_file(cfg, args.metrics_out)
     return cfg
 
 

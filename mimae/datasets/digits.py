@@ -7,8 +7,14 @@ ImageNet config of this project runs on it by changing ``data_root`` only::
 
     root/
     ├── meta/{train,val}.txt      "<class>/<file>.JPEG <label>" lines
+    ├── meta/train_10percent.txt  10% of train's labels (low-shot)
+    ├── meta/sweep_{train,val}.txt     train split in two, for choosing
+    ├── meta/sweep_train_10percent.txt hyperparameters without val
     ├── train/<class>/*.JPEG
     └── val/<class>/*.JPEG
+
+The subsets are lists of ``train/`` images (read with ``split='train'`` and
+``ann_file='meta/<subset>.txt'``), each stratified by class.
 """
 import os
 import os.path as osp
@@ -41,13 +47,10 @@ def build_digits_imagenet(root: str,
     """
     from sklearn.datasets import load_digits
     digits = load_digits()
-    rng = np.random.default_rng(seed)
-    splits: Dict[str, list] = {'train': [], 'val': []}
-    for label in range(len(DIGIT_CLASSES)):
-        idx = rng.permutation(np.flatnonzero(digits.target == label))
-        n_val = int(round(len(idx) * val_fraction))
-        splits['val'] += [(i, label) for i in idx[:n_val]]
-        splits['train'] += [(i, label) for i in idx[n_val:]]
+    splits = {
+        split: [(i, int(digits.target[i])) for i in idx]
+        for split, idx in digits_split(val_fraction, seed).items()
+    }
 
     counts = {}
     for split, items in splits.items():
@@ -57,16 +60,71 @@ def build_digits_imagenet(root: str,
             continue
         lines = []
         for i, label in sorted(items):
-            # ImageNet's naming: <class>/<class>_<n>.JPEG
-            name = DIGIT_CLASSES[label]
-            rel = f'{name}/{name}_{i:04d}.JPEG'
+            rel = _rel_path(i, label)
             _write_image(digits.images[i], osp.join(root, split, rel),
                          img_size)
             lines.append(f'{rel} {label}\n')
         # The annotation file is written last and atomically (mimae's local
         # file backend): its presence means the split is complete.
         put_text(''.join(lines), ann_file)
+    _write_subsets(root, sorted(splits['train']), seed)
     return counts
+
+
+def _write_subsets(root: str, train: list, seed: int) -> None:
+    """The label subsets of the train split (see the module docstring)."""
+    rng = np.random.default_rng([seed, 1])
+
+    def stratified(items: list, fraction: float) -> tuple:
+        chosen, rest = [], []
+        for label in range(len(DIGIT_CLASSES)):
+            of_label = [item for item in items if item[1] == label]
+            order = rng.permutation(len(of_label))
+            n = int(round(len(of_label) * fraction))
+            chosen += [of_label[j] for j in order[:n]]
+            rest += [of_label[j] for j in order[n:]]
+        return sorted(chosen), sorted(rest)
+
+    sweep_val, sweep_train = stratified(train, 0.2)
+    subsets = dict(
+        train_10percent=stratified(train, 0.1)[0],
+        sweep_train=sweep_train,
+        sweep_val=sweep_val,
+        sweep_train_10percent=stratified(sweep_train, 0.1)[0])
+    for name, items in subsets.items():
+        ann_file = osp.join(root, 'meta', f'{name}.txt')
+        if not osp.isfile(ann_file):
+            put_text(''.join(f'{_rel_path(i, label)} {label}\n'
+                             for i, label in items), ann_file)
+
+
+def _rel_path(index: int, label: int) -> str:
+    """ImageNet's naming: <class>/<class>_<n>.JPEG"""
+    name = DIGIT_CLASSES[label]
+    return f'{name}/{name}_{index:04d}.JPEG'
+
+
+def digits_split(val_fraction: float = 0.2,
+                 seed: int = 0) -> Dict[str, np.ndarray]:
+    """Indices of scikit-learn's digits in each split, stratified by class.
+
+    The split of :func:`build_digits_imagenet`; the digit-scene builders
+    draw their train and val scenes from the same halves, so no scan seen in
+    training appears in a val scene.
+
+    Returns:
+        Dict[str, np.ndarray]: ``'train'`` and ``'val'`` index arrays.
+    """
+    from sklearn.datasets import load_digits
+    target = load_digits().target
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for label in range(len(DIGIT_CLASSES)):
+        idx = rng.permutation(np.flatnonzero(target == label))
+        n_val = int(round(len(idx) * val_fraction))
+        val.append(idx[:n_val])
+        train.append(idx[n_val:])
+    return dict(train=np.concatenate(train), val=np.concatenate(val))
 
 
 def _write_image(grey: np.ndarray, path: str, img_size: int) -> None:

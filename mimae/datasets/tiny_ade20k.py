@@ -23,7 +23,7 @@ import numpy as np
 from mmengine.fileio import put
 from PIL import Image, ImageFilter
 
-from .tiny_coco import photo_crop
+from .digit_scenes import photo_crop
 
 # ADE20K class ids used (1-based; 0 is "other"). With reduce_zero_label they
 # become 0..4 and 0 becomes 255.

@@ -25,6 +25,8 @@ import numpy as np
 from mmengine.fileio import put_text
 from PIL import Image
 
+from .digit_scenes import paste_digit, photo_crop
+
 TINY_COCO_DIGITS = (0, 1, 2)
 TINY_COCO_CLASSES = tuple(f'digit_{d}' for d in TINY_COCO_DIGITS)
 
@@ -106,37 +108,6 @@ def build_tiny_coco(root: str,
     return counts
 
 
-def photo_crop(rng: np.random.Generator, photos: List[np.ndarray],
-               img_size: Tuple[int, int]) -> np.ndarray:
-    """A random crop of a random photo, resized to ``img_size`` (H, W).
-
-    The crop has the aspect ratio of ``img_size`` (so nothing is stretched)
-    and covers 30-100% of the largest such crop; half are mirrored.
-
-    Args:
-        rng (np.random.Generator): Source of randomness.
-        photos (List[np.ndarray]): ``H x W x 3`` uint8 photos.
-        img_size (Tuple[int, int]): ``(height, width)`` of the result.
-
-    Returns:
-        np.ndarray: ``height x width x 3`` uint8 image.
-    """
-    photo = photos[rng.integers(len(photos))]
-    out_h, out_w = img_size
-    ph, pw = photo.shape[:2]
-    max_scale = min(ph / out_h, pw / out_w)
-    scale = max_scale * rng.uniform(0.3, 1.0)
-    crop_w, crop_h = out_w * scale, out_h * scale
-    x0 = rng.uniform(0, pw - crop_w)
-    y0 = rng.uniform(0, ph - crop_h)
-    img = Image.fromarray(photo).resize(
-        (out_w, out_h), Image.BILINEAR,
-        box=(x0, y0, x0 + crop_w, y0 + crop_h))
-    if rng.random() < 0.5:
-        img = img.transpose(Image.FLIP_LEFT_RIGHT)
-    return np.asarray(img).copy()
-
-
 def _make_image(rng: np.random.Generator, photos: List[np.ndarray], digits,
                 img_size: Tuple[int, int]
                 ) -> Tuple[np.ndarray, List[Tuple[int, np.ndarray]]]:
@@ -166,19 +137,7 @@ def _make_image(rng: np.random.Generator, photos: List[np.ndarray], digits,
         digit = int(rng.choice(TINY_COCO_DIGITS))
         scan = digits.images[rng.choice(np.flatnonzero(
             digits.target == digit))]
-        ink = np.asarray(
-            Image.fromarray((scan * (255.0 / 16.0)).astype(np.uint8)).resize(
-                (size, size), Image.BILINEAR), dtype=np.float32) / 255.0
-        mask = ink >= 0.5
-        if not mask.any():  # cannot happen for the UCI scans; be safe
-            mask = ink >= ink.max()
-        patch = img[y:y + size, x:x + size]
-        # White ink on dark background, black on light: the digit stands
-        # out on any part of either photo.
-        luma = patch.reshape(-1, 3).mean(0) @ np.array([0.299, 0.587, 0.114])
-        colour = 255.0 if luma < 128 else 0.0
-        alpha = ink[..., None]
-        img[y:y + size, x:x + size] = patch * (1 - alpha) + colour * alpha
+        mask = paste_digit(img, scan, x, y, size) >= 0.5
         objects.append((digit, _mask_hull(mask) + np.array([x, y])))
     return np.clip(img + 0.5, 0, 255).astype(np.uint8), objects
 

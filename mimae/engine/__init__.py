@@ -1,4 +1,8 @@
 from .atomic_local_backend import AtomicLocalBackend
+from .hooks import MetricsFileHook
 from .optimizers import LayerDecayOptimWrapperConstructor
 
-__all__ = ['AtomicLocalBackend', 'LayerDecayOptimWrapperConstructor']
+__all__ = [
+    'AtomicLocalBackend', 'LayerDecayOptimWrapperConstructor',
+    'MetricsFileHook'
+]

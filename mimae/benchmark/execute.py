@@ -1,0 +1,363 @@
+"""Run a suite's cells as separate processes, resumably and loss-free.
+
+Every cell runs in its own folder ``<work_dir>/<cell key>/``::
+
+    config.py     the exact config the run used (every override applied)
+    run.log       the process's stdout and stderr
+    work/         the mmengine work directory (checkpoints, logs)
+    metrics.json  what the run's evaluation reported (MetricsFileHook)
+    result.json   written last and atomically: the cell's record
+
+A cell whose ``result.json`` says ``done`` is skipped by a re-run; a killed
+suite therefore loses at most the cells that were running, which start
+again from scratch. A failed cell is recorded with its reason and log and
+the suite goes on; tasks of a failed pre-training are recorded as failed
+without running.
+"""
+import json
+import math
+import os
+import os.path as osp
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from typing import Callable, Dict, List, Optional
+
+from mmengine.config import Config
+
+from ..engine.atomic_local_backend import AtomicLocalBackend
+from .suite import Cell, Suite, SuiteError
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def write_json(obj, path: str) -> None:
+    """Write JSON atomically: a kill leaves the old file or the new one."""
+    AtomicLocalBackend().put_text(json.dumps(obj, indent=1) + '\n', path)
+
+
+def read_json(path: str) -> Optional[dict]:
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def git_commit() -> str:
+    """HEAD of the repository, ``-dirty`` if it has uncommitted changes."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO_ROOT,
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain'],
+                               cwd=REPO_ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return head + ('-dirty' if dirty else '')
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+
+
+class CellRunner:
+    """Builds and runs the command of each cell of a suite.
+
+    Args:
+        suite (Suite): The validated suite.
+        python (str): Interpreter for the local launcher.
+        log (Callable): Where progress lines go.
+    """
+
+    def __init__(self, suite: Suite, python: str = sys.executable,
+                 log: Callable[[str], None] = print) -> None:
+        self.suite = suite
+        self.python = python
+        self.log = log
+        self.commit = git_commit()
+
+    # -- where things are --------------------------------------------------
+    def cell_dir(self, cell: Cell) -> str:
+        return osp.join(self.suite.work_dir, cell.key)
+
+    def result_path(self, cell: Cell) -> str:
+        return osp.join(self.cell_dir(cell), 'result.json')
+
+    def result(self, cell: Cell) -> Optional[dict]:
+        return read_json(self.result_path(cell))
+
+    def is_done(self, cell: Cell) -> bool:
+        result = self.result(cell)
+        return bool(result) and result.get('status') == 'done'
+
+    # -- commands ----------------------------------------------------------
+    def checkpoint_of(self, cell: Cell) -> Optional[str]:
+        """The checkpoint a task cell starts from (None: random init)."""
+        if cell.arm.checkpoint is not None:
+            return cell.arm.checkpoint
+        if not cell.arm.pretrains:
+            return None
+        pretrain = self.result_path(Cell('pretrain', cell.arm, cell.seed))
+        record = read_json(pretrain) or {}
+        return record.get('checkpoint') or osp.join(
+            self.suite.work_dir, cell.depends_on, 'work', '<last checkpoint>')
+
+    def options(self, cell: Cell) -> dict:
+        """Every config override of the cell, the seed included."""
+        if cell.kind == 'pretrain':
+            options = self.suite.pretrain_options(cell.arm)
+        else:
+            options = self.suite.task_options(cell.task,
+                                              self.checkpoint_of(cell))
+        options['randomness.seed'] = cell.seed
+        return options
+
+    def command(self, cell: Cell) -> List[str]:
+        """The command line that runs the cell (its config dumped first)."""
+        folder = self.cell_dir(cell)
+        config = osp.join(folder, 'config.py')
+        work = osp.join(folder, 'work')
+        metrics = osp.join(folder, 'metrics.json')
+        launcher = self.suite.launcher
+        kind = launcher['type']
+        train = cell.kind == 'pretrain' or cell.task.mode == 'train'
+        tool = 'train' if train else 'test'
+        extra = ['--metrics-out', metrics]
+        if kind == 'local':
+            return [self.python, osp.join(REPO_ROOT, 'tools', f'{tool}.py'),
+                    config, '--work-dir', work] + extra
+        gpus = str(launcher.get('gpus', 8))
+        if kind == 'pytorch':
+            script = osp.join(REPO_ROOT, 'tools', f'dist_{tool}.sh')
+            cmd = [script, config] + ([] if train else ['']) + [gpus]
+            return cmd + ['--work-dir', work] + extra
+        script = osp.join(REPO_ROOT, 'tools', f'slurm_{tool}.sh')
+        job = cell.key.replace('/', '_')
+        cmd = [script, launcher['partition'], job, config]
+        if train:
+            return cmd + [work] + extra
+        return cmd + ['', work] + extra
+
+    def environment(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        launcher = self.suite.launcher
+        if launcher['type'] == 'local':
+            jobs = int(launcher.get('jobs', 1))
+            # Split the cores between concurrent cells; torch would
+            # otherwise start a thread per core in each of them.
+            env.setdefault('OMP_NUM_THREADS',
+                           str(max(1, (os.cpu_count() or 1) // jobs)))
+        else:
+            env['GPUS'] = str(launcher.get('gpus', 8))
+            for key in ('gpus_per_node', 'cpus_per_task'):
+                if key in launcher:
+                    env[key.upper()] = str(launcher[key])
+        env['PYTHONPATH'] = REPO_ROOT + os.pathsep + env.get('PYTHONPATH', '')
+        return env
+
+    def describe(self, cell: Cell) -> str:
+        """The cell's command and overrides, as a dry run prints them."""
+        options = ' '.join(f'{k}={v!r}' for k, v in self.options(cell).items())
+        return (f'# {cell.key}: {self._config_of(cell)} with {options}\n'
+                + shlex.join(self.command(cell)))
+
+    def _config_of(self, cell: Cell) -> str:
+        return cell.arm.config if cell.kind == 'pretrain' else \
+            cell.task.config
+
+    # -- running -----------------------------------------------------------
+    def run(self, cell: Cell) -> dict:
+        """Run one cell to completion and write its ``result.json``."""
+        folder = self.cell_dir(cell)
+        record = dict(
+            cell=cell.key, kind=cell.kind, arm=cell.arm.name,
+            task=cell.task.name if cell.task else None, seed=cell.seed,
+            config=self._config_of(cell), git_commit=self.commit,
+            log=osp.join(folder, 'run.log'))
+        if cell.kind == 'pretrain':
+            record.update(num_masks=cell.arm.num_masks,
+                          epochs=cell.arm.epochs,
+                          views_per_image=cell.arm.views_per_image)
+        else:
+            record.update(metric=cell.task.metric)
+        if cell.depends_on and not self.is_done(
+                Cell('pretrain', cell.arm, cell.seed)):
+            record.update(status='failed', wall_time_s=0.0,
+                          reason=f'pre-training {cell.depends_on} failed')
+            write_json(record, self.result_path(cell))
+            return record
+        # A killed earlier attempt may have left anything here.
+        if osp.isdir(folder):
+            shutil.rmtree(folder)
+        os.makedirs(folder)
+        cfg = Config.fromfile(self._config_of(cell))
+        cfg.merge_from_dict(self.options(cell))
+        cfg.dump(osp.join(folder, 'config.py'))
+        command = self.command(cell)
+        record['command'] = shlex.join(command)
+        start = time.time()
+        with open(record['log'], 'w') as log:
+            returncode = subprocess.run(
+                command, cwd=REPO_ROOT, env=self.environment(), stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
+        record['wall_time_s'] = round(time.time() - start, 2)
+        record.update(self._outcome(cell, returncode, record['log']))
+        write_json(record, self.result_path(cell))
+        return record
+
+    def _outcome(self, cell: Cell, returncode: int, log: str) -> dict:
+        """Status, metrics and checkpoint of a finished process."""
+        folder = self.cell_dir(cell)
+        if returncode != 0:
+            return dict(status='failed', returncode=returncode,
+                        reason=f'exit status {returncode}: '
+                        f'{_last_error(log)} (log: {log})')
+        if cell.kind == 'pretrain':
+            last = osp.join(folder, 'work', 'last_checkpoint')
+            if not osp.isfile(last):
+                return dict(status='failed',
+                            reason=f'no checkpoint was written (log: {log})')
+            with open(last) as f:
+                checkpoint = f.read().strip()
+            scalars = find_scalars(osp.join(folder, 'work'))
+            diverged = first_non_finite(scalars) if scalars else None
+            if diverged:
+                return dict(status='failed', checkpoint=checkpoint,
+                            scalars=scalars, reason=diverged)
+            return dict(status='done', checkpoint=checkpoint, scalars=scalars)
+        written = read_json(osp.join(folder, 'metrics.json'))
+        if written is None:
+            return dict(status='failed',
+                        reason=f'the run evaluated nothing (log: {log})')
+        reported = written['metrics']
+        metric = cell.task.metric
+        if not reported and metric.startswith('coco/'):
+            # mmdet's CocoMetric reports nothing when the model detected
+            # nothing; COCO's AP of an empty detection set is 0.
+            return dict(status='done', metrics={}, value=0.0,
+                        note='no detections: COCO AP is 0')
+        if metric not in reported:
+            return dict(status='failed', metrics=reported,
+                        reason=f'task {cell.task.name!r} reported no '
+                        f'{metric!r}; it reported {sorted(reported)}. Fix '
+                        f'`metric` in the suite file.')
+        value = reported[metric]
+        if not isinstance(value, float) or not math.isfinite(value):
+            return dict(status='failed', metrics=reported,
+                        reason=f'{metric} is {value} (training diverged?)')
+        return dict(status='done', metrics=reported, value=value)
+
+
+def find_scalars(work_dir: str) -> Optional[str]:
+    """The newest ``vis_data/scalars.json`` of an mmengine work dir."""
+    found = []
+    for root, _, files in os.walk(work_dir):
+        if 'scalars.json' in files and osp.basename(root) == 'vis_data':
+            found.append(osp.join(root, 'scalars.json'))
+    return max(found, key=osp.getmtime) if found else None
+
+
+def read_scalars(path: str) -> List[dict]:
+    """mmengine's scalar log: one JSON object per logged step."""
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def first_non_finite(path: str) -> Optional[str]:
+    """The first logged loss that is NaN or infinite, as a reason."""
+    for record in read_scalars(path):
+        for key, value in record.items():
+            if 'loss' in key and isinstance(value, float) and \
+                    not math.isfinite(value):
+                return (f'training diverged: {key}={value} at step '
+                        f'{record.get("step")}')
+    return None
+
+
+def _last_error(log: str) -> str:
+    """The last line of a log that looks like an error, for the table."""
+    try:
+        with open(log, errors='replace') as f:
+            lines = [line.strip() for line in f if line.strip()]
+    except OSError:
+        return 'no log'
+    for line in reversed(lines):
+        if 'Error' in line or 'error:' in line or 'Exception' in line:
+            return line[:300]
+    return lines[-1][:300] if lines else 'empty log'
+
+
+def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
+    """Run every unfinished cell, ``jobs`` at a time, in dependency order.
+
+    Returns:
+        List[dict]: the record of every cell, finished before or now.
+    """
+    suite = runner.suite
+    cells = suite.cells()
+    if dry_run:
+        for cell in cells:
+            runner.log(runner.describe(cell))
+        return []
+    todo = [c for c in cells if not runner.is_done(c)]
+    skipped = len(cells) - len(todo)
+    if skipped:
+        runner.log(f'[benchmark] {skipped} of {len(cells)} cells already '
+                   f'done in {suite.work_dir}; running the other {len(todo)}')
+    jobs = int(suite.launcher.get('jobs', 1)) \
+        if suite.launcher['type'] == 'local' else 1
+    progress = _Progress(len(cells), skipped, runner.log)
+    running: Dict[Future, Cell] = {}
+    pending = list(todo)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        while pending or running:
+            busy = {c.key for c in running.values()}
+            for cell in list(pending):
+                if len(running) >= jobs:
+                    break
+                dep = cell.depends_on
+                if dep and (dep in busy or any(p.key == dep for p in pending)):
+                    continue
+                pending.remove(cell)
+                running[pool.submit(runner.run, cell)] = cell
+            done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                cell = running.pop(future)
+                progress.update(cell, future.result())
+    return [runner.result(c) for c in cells]
+
+
+class _Progress:
+    """One line per finished cell: how many are done, and an ETA."""
+
+    def __init__(self, total: int, done: int, log: Callable) -> None:
+        self.total, self.done, self.failed = total, done, 0
+        self.log = log
+        self.times: Dict[str, List[float]] = {}
+        self.start = time.time()
+
+    def update(self, cell: Cell, record: dict) -> None:
+        self.done += 1
+        self.failed += record['status'] != 'done'
+        kind = cell.kind if cell.kind == 'pretrain' else cell.task.name
+        self.times.setdefault(kind, []).append(record.get('wall_time_s', 0))
+        mean = sum(sum(t) for t in self.times.values()) / max(
+            1, sum(len(t) for t in self.times.values()))
+        eta = (self.total - self.done) * mean
+        status = 'done' if record['status'] == 'done' else \
+            f"FAILED: {record.get('reason')}"
+        value = f" {cell.task.metric}={record['value']:.4g}" if \
+            record.get('value') is not None else ''
+        self.log(f'[benchmark] {self.done}/{self.total} '
+                 f'({self.failed} failed) {cell.key} '
+                 f"{record.get('wall_time_s', 0):.0f}s{value} {status} | "
+                 f'ETA {_duration(eta)}')
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f'{minutes}m{seconds:02d}s'
+
+
+__all__ = ['CellRunner', 'run_suite', 'SuiteError', 'write_json']

@@ -1,0 +1,3 @@
+from .metrics_file_hook import MetricsFileHook
+
+__all__ = ['MetricsFileHook']

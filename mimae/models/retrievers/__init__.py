@@ -1,0 +1,3 @@
+from .knn_classifier import WeightedKNNClassifier
+
+__all__ = ['WeightedKNNClassifier']

@@ -1,0 +1,115 @@
+"""The results table: statistics over seeds, the paired test, failures."""
+import csv
+import io
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+from mimae.benchmark.report import csv_text, markdown, summarise, write_report
+from mimae.benchmark.suite import Suite
+from scipy import stats
+from test_suite import suite_body, write_suite
+
+from conftest import REPO_ROOT
+
+
+@pytest.fixture
+def suite(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    return Suite.fromfile(write_suite(tmp_path, suite_body()),
+                          work_dir=str(tmp_path / 'out'),
+                          cfg_options={'seeds': [0, 1, 2]})
+
+
+def task_record(arm, task, seed, value=None, reason=None):
+    done = reason is None
+    return dict(cell=f'task/{task}/{arm}/seed{seed}', kind='task', arm=arm,
+                task=task, seed=seed, status='done' if done else 'failed',
+                value=value, reason=reason, log=f'/logs/{arm}{seed}.log')
+
+
+KNN = {'random': [50.0, 52.0, 51.0], 'mae': [80.0, 82.0, 81.0],
+       'mi-mae': [81.0, 84.5, 82.0]}
+
+
+def records(linear_failure=True):
+    out = [task_record(a, 'knn', s, v) for a, vs in KNN.items()
+           for s, v in enumerate(vs)]
+    for arm in KNN:
+        for seed in range(3):
+            if linear_failure and arm == 'mi-mae' and seed == 2:
+                out.append(task_record(arm, 'linear', seed,
+                                       reason='accuracy/top1 is nan'))
+            else:
+                out.append(task_record(arm, 'linear', seed,
+                                       60.0 + seed + (arm == 'mi-mae')))
+    return out
+
+
+def test_mean_std_and_paired_test_over_seeds(suite):
+    summary = summarise(suite, records())
+    rows = {(r['arm'], r['task']): r for r in summary['rows']}
+    row = rows[('mi-mae', 'knn')]
+    assert row['n'] == 3 and row['n_failed'] == 0
+    assert row['mean'] == pytest.approx(np.mean(KNN['mi-mae']))
+    assert row['std'] == pytest.approx(np.std(KNN['mi-mae'], ddof=1))
+    diffs = np.subtract(KNN['mi-mae'], KNN['mae'])
+    assert row['delta'] == pytest.approx(diffs.mean())
+    assert row['delta_std'] == pytest.approx(diffs.std(ddof=1))
+    assert row['p_value'] == pytest.approx(
+        stats.ttest_rel(KNN['mi-mae'], KNN['mae']).pvalue)
+    # The reference has no difference to itself.
+    assert rows[('mae', 'knn')]['delta'] is None
+    # One failed seed: the others are kept, the pairs are the common seeds.
+    row = rows[('mi-mae', 'linear')]
+    assert (row['n'], row['n_failed'], row['n_paired']) == (2, 1, 2)
+    assert row['delta'] == pytest.approx(1.0)
+    assert row['values'] == {'0': 61.0, '1': 62.0}
+
+
+def test_failed_cells_are_shown_as_failed_never_as_numbers(suite):
+    recs = [r for r in records() if r['arm'] != 'random' or
+            r['task'] != 'linear']
+    recs += [task_record('random', 'linear', s, reason='diverged')
+             for s in range(3)]
+    text = markdown(summarise(suite, recs))
+    random_row = next(line for line in text.splitlines()
+                      if line.startswith('| random |'))
+    assert random_row.endswith('| failed |')
+    assert 'task/linear/random/seed0`: diverged (log: /logs/random0.log)' \
+        in text
+    assert 'accuracy/top1 is nan' in text
+
+
+def test_markdown_and_csv_have_every_arm_and_task(suite):
+    summary = summarise(suite, records(linear_failure=False))
+    text = markdown(summary)
+    assert '| mi-mae | 4 | 10 | 40 | 82.50 ± 1.80 (n=3) |' in text
+    assert '| random | - | - | - |' in text
+    assert 'Difference to `mae`' in text
+    assert '| mi-mae | +1.50 (p=' in text
+    rows = list(csv.DictReader(io.StringIO(csv_text(summary))))
+    assert {(r['arm'], r['task']) for r in rows} == {
+        (a, t) for a in ('random', 'mae', 'mi-mae')
+        for t in ('knn', 'linear')}
+
+
+def test_write_report_writes_tables_and_plots(suite, tmp_path):
+    scalars = tmp_path / 'scalars.json'
+    scalars.write_text('\n'.join(
+        json.dumps(dict(step=i, loss_rec=1.0 / i, mi_max_acc=0.1 * i))
+        for i in range(1, 6)))
+    recs = records() + [
+        dict(cell='pretrain/mi-mae/seed0', kind='pretrain', arm='mi-mae',
+             task=None, seed=0, status='done', scalars=str(scalars))
+    ]
+    summary = write_report(suite, recs)
+    files = summary['files']
+    for key in ('json', 'csv', 'md', 'tasks_png', 'curves_png'):
+        assert osp.getsize(files[key]) > 0, key
+    with open(files['tasks_png'], 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    with open(files['json']) as f:
+        assert json.load(f)['rows'] == json.loads(json.dumps(
+            summary['rows']))

@@ -1,0 +1,36 @@
+"""Write the digit-scene detection (COCO) and segmentation (ADE20K) sets.
+
+    python tools/dataset_converters/digit_scenes.py data/digit_scenes
+
+writes ``data/digit_scenes/coco`` (COCO 2017 instances layout) and
+``data/digit_scenes/ade/ADEChallengeData2016`` (ADE20K layout); see
+:mod:`mimae.datasets.digit_scenes`.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mimae.datasets import (build_digit_scenes_ade20k,  # noqa: E402
+                            build_digit_scenes_coco)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('out_dir', help='output root, e.g. data/digit_scenes')
+    parser.add_argument('--num-train', type=int, default=400)
+    parser.add_argument('--num-val', type=int, default=100)
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    sizes = dict(num_train=args.num_train, num_val=args.num_val,
+                 seed=args.seed)
+    coco = build_digit_scenes_coco(osp.join(args.out_dir, 'coco'), **sizes)
+    ade = build_digit_scenes_ade20k(
+        osp.join(args.out_dir, 'ade', 'ADEChallengeData2016'), **sizes)
+    for name, counts in (('coco', coco), ('ade', ade)):
+        print(f'{osp.join(args.out_dir, name)}: ' +
+              ', '.join(f'{n} {split} images' for split, n in counts.items()))
+
+
+if __name__ == '__main__':
+    main()
