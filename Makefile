@@ -1,19 +1,26 @@
 # The two commands a new machine needs (see README):
-#   make demo   install everything, then pre-train a tiny MI-MAE on CPU
+#   make demo   install everything, then MAE vs MI-MAE on CPU: pre-training,
+#               k-NN, linear probe, detection and segmentation, one table
 #   make test   install everything, then run the test suite
+# and the project's evidence:
+#   make bench  the mini-benchmark: 6 arms x 3 seeds x 6 tasks (< 60 min)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEMO_CONFIG := configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py
-DEMO_WORK_DIR ?= work_dirs/demo
 
-.PHONY: env demo test
+.PHONY: env data demo bench test
 
 env:
 	tools/setup_env.sh $(VENV)
 
-demo: env
+data: env
 	$(PY) tools/dataset_converters/digits_to_imagenet.py data/digits
-	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+	$(PY) tools/dataset_converters/digit_scenes.py data/digit_scenes
+
+demo: data
+	$(PY) tools/benchmark.py configs/benchmark/demo_digits.py
+
+bench: data
+	$(PY) tools/benchmark.py configs/benchmark/mini_digits.py
 
 test: env
 	$(PY) -m pytest tests

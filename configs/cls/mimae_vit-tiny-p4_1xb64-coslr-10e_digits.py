@@ -2,7 +2,7 @@
 # protocol at CPU scale): the demo checkpoint's backbone is loaded directly.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
-pretrained = 'work_dirs/demo/epoch_20.pth'
+pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
 

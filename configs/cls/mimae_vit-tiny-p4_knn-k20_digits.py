@@ -8,7 +8,7 @@
 # norm (the MI heads' pooling), standardised by a parameter-free LayerNorm.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
-pretrained = 'work_dirs/demo/epoch_20.pth'
+pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
 

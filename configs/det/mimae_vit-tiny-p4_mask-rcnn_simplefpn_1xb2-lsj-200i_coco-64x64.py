@@ -5,7 +5,7 @@
 # so the anchor and RoI strides follow.
 _base_ = './mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_coco.py'
 
-pretrained = 'work_dirs/demo/epoch_20.pth'
+pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
 image_size = (64, 64)
 strides = [1, 2, 4, 8, 16]
 classes = ('digit_0', 'digit_1', 'digit_2')

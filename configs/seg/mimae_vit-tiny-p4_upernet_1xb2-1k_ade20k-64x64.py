@@ -3,7 +3,7 @@
 # ADE20K-layout dataset, BN instead of SyncBN (SyncBN needs GPUs).
 _base_ = './mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'
 
-pretrained = 'work_dirs/demo/epoch_20.pth'
+pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
 crop_size = (64, 64)
 norm_cfg = dict(type='BN', requires_grad=True)
 

@@ -22,6 +22,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -76,6 +77,7 @@ class CellRunner:
         self.python = python
         self.log = log
         self.commit = git_commit()
+        self._config_lock = threading.Lock()
 
     # -- where things are --------------------------------------------------
     def cell_dir(self, cell: Cell) -> str:
@@ -127,7 +129,7 @@ class CellRunner:
         if kind == 'local':
             return [self.python, osp.join(REPO_ROOT, 'tools', f'{tool}.py'),
                     config, '--work-dir', work] + extra
-        gpus = str(launcher.get('gpus', 8))
+        gpus = str(self.gpus(cell))
         if kind == 'pytorch':
             script = osp.join(REPO_ROOT, 'tools', f'dist_{tool}.sh')
             cmd = [script, config] + ([] if train else ['']) + [gpus]
@@ -139,7 +141,12 @@ class CellRunner:
             return cmd + [work] + extra
         return cmd + ['', work] + extra
 
-    def environment(self) -> Dict[str, str]:
+    def gpus(self, cell: Cell) -> int:
+        if cell.task is not None and cell.task.gpus:
+            return cell.task.gpus
+        return int(self.suite.launcher.get('gpus', 8))
+
+    def environment(self, cell: Cell) -> Dict[str, str]:
         env = dict(os.environ)
         launcher = self.suite.launcher
         if launcher['type'] == 'local':
@@ -149,7 +156,7 @@ class CellRunner:
             env.setdefault('OMP_NUM_THREADS',
                            str(max(1, (os.cpu_count() or 1) // jobs)))
         else:
-            env['GPUS'] = str(launcher.get('gpus', 8))
+            env['GPUS'] = str(self.gpus(cell))
             for key in ('gpus_per_node', 'cpus_per_task'):
                 if key in launcher:
                     env[key.upper()] = str(launcher[key])
@@ -191,15 +198,17 @@ class CellRunner:
         if osp.isdir(folder):
             shutil.rmtree(folder)
         os.makedirs(folder)
-        cfg = Config.fromfile(self._config_of(cell))
-        cfg.merge_from_dict(self.options(cell))
-        cfg.dump(osp.join(folder, 'config.py'))
+        # mmengine's config loading (pkg_resources) is not thread-safe.
+        with self._config_lock:
+            cfg = Config.fromfile(self._config_of(cell))
+            cfg.merge_from_dict(self.options(cell))
+            cfg.dump(osp.join(folder, 'config.py'))
         command = self.command(cell)
         record['command'] = shlex.join(command)
         start = time.time()
         with open(record['log'], 'w') as log:
             returncode = subprocess.run(
-                command, cwd=REPO_ROOT, env=self.environment(), stdout=log,
+                command, cwd=REPO_ROOT, env=self.environment(cell), stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
         record['wall_time_s'] = round(time.time() - start, 2)
         record.update(self._outcome(cell, returncode, record['log']))

@@ -15,17 +15,21 @@ A suite is an mmengine config (``configs/benchmark/*.py``) with these keys:
   per (arm, seed), with that seed.
 - ``tasks``: downstream evaluations, each ``dict(name, config, metric,
   mode='train' | 'test', init_cfg_key='model.backbone.init_cfg',
-  cfg_options)``. ``mode='train'`` trains the config (linear probe,
+  cfg_options, gpus)``. ``mode='train'`` trains the config (linear probe,
   fine-tune, detection, segmentation) and reports ``metric`` of its last
   validation; ``'test'`` evaluates the config's model as initialised (k-NN).
   The arm's checkpoint goes into ``<init_cfg_key>.checkpoint``; the random
-  arm sets ``<init_cfg_key>=None``.
+  arm sets ``<init_cfg_key>=None``. ``gpus`` overrides the launcher's
+  (ViTDet's Mask R-CNN batch of 64 is 16 GPUs x 4).
 - ``reference_arm``: the arm every other is compared with (MAE).
 - ``launcher``: ``dict(type='local', jobs=1)`` runs each cell as a process
   here (``jobs`` cells at a time, the CPU threads split between them);
   ``dict(type='pytorch', gpus=8)`` uses ``tools/dist_train.sh`` /
   ``dist_test.sh``; ``dict(type='slurm', partition=..., gpus=8)`` uses
   ``tools/slurm_train.sh`` / ``slurm_test.sh``.
+- ``only_arms`` / ``only_tasks`` (optional): run just these names (a
+  shorter suite from a longer one, e.g. ``--cfg-options
+  only_tasks=[knn,det]``).
 - ``cfg_options`` (optional): overrides applied to every cell, and
   ``pretrain_cfg_options`` / ``task_cfg_options`` to one kind.
 - ``work_dir``: where every cell's folder and the results go.
@@ -83,6 +87,7 @@ class Task:
     mode: str = 'train'
     init_cfg_key: str = 'model.backbone.init_cfg'
     cfg_options: Dict[str, Any] = field(default_factory=dict)
+    gpus: Optional[int] = None  # overrides the launcher's for this task
 
 
 @dataclass
@@ -163,6 +168,8 @@ class Suite:
             if dup:
                 raise SuiteError(f'{path}: {kind} names must be unique; '
                                  f'{dup} appear more than once.')
+        arms = _select(arms, cfg.get('only_arms'), 'only_arms', path)
+        tasks = _select(tasks, cfg.get('only_tasks'), 'only_tasks', path)
         seeds = list(cfg.seeds)
         if not all(isinstance(s, int) for s in seeds) or len(set(seeds)) != \
                 len(seeds):
@@ -184,6 +191,14 @@ class Suite:
         if launcher['type'] == 'slurm' and not launcher.get('partition'):
             raise SuiteError(f'{path}: a slurm launcher needs a partition: '
                              "launcher=dict(type='slurm', partition='...').")
+        for task in tasks:
+            if launcher['type'] == 'pytorch' and task.gpus and \
+                    task.gpus > launcher.get('gpus', 8):
+                raise SuiteError(
+                    f'{path}: task {task.name!r} asks for {task.gpus} GPUs but '
+                    f"the pytorch launcher runs on one machine with "
+                    f"{launcher.get('gpus', 8)}; use a slurm launcher or "
+                    'fewer GPUs (with a larger per-GPU batch).')
         suite = cls(
             path=path,
             work_dir=work_dir or cfg.get('work_dir') or osp.join(
@@ -353,7 +368,8 @@ def _task(entry: dict, index: int, path: str) -> Task:
     task = Task(name=name, config=config, metric=metric, mode=mode,
                 init_cfg_key=entry.pop('init_cfg_key',
                                        'model.backbone.init_cfg'),
-                cfg_options=dict(entry.pop('cfg_options', None) or {}))
+                cfg_options=dict(entry.pop('cfg_options', None) or {}),
+                gpus=entry.pop('gpus', None))
     if entry:
         raise SuiteError(f'{where} ({name!r}): unknown keys {sorted(entry)}.')
     cfg = Config.fromfile(config)
@@ -364,6 +380,17 @@ def _task(entry: dict, index: int, path: str) -> Task:
             f'{init_cfg!r}, not a Pretrained init the arm\'s checkpoint can go '
             'into; set init_cfg_key to where the backbone\'s init_cfg is.')
     return task
+
+
+def _select(items: list, names: Optional[list], key: str, path: str) -> list:
+    """The items named in ``names`` (all if None), in the file's order."""
+    if names is None:
+        return items
+    unknown = sorted(set(names) - {item.name for item in items})
+    if unknown:
+        raise SuiteError(f'{path}: {key} names {unknown}, which the suite '
+                         f'does not have ({[i.name for i in items]}).')
+    return [item for item in items if item.name in names]
 
 
 def _lookup(cfg: Config, dotted: str) -> Any:

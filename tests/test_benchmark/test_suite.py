@@ -143,3 +143,14 @@ def test_suite_file_options_and_launchers(tmp_path):
         Suite.fromfile(path, cfg_options={'launcher': dict(type='ssh')})
     with pytest.raises(SuiteError, match='does not exist'):
         Suite.fromfile(osp.join(tmp_path, 'missing.py'))
+
+
+def test_only_arms_and_tasks_select_a_shorter_suite(tmp_path):
+    path = write_suite(tmp_path, suite_body())
+    suite = Suite.fromfile(path, cfg_options={'only_arms': ['mi-mae'],
+                                              'only_tasks': ['knn']})
+    assert [c.key for c in suite.cells()] == [
+        'pretrain/mi-mae/seed0', 'pretrain/mi-mae/seed1',
+        'task/knn/mi-mae/seed0', 'task/knn/mi-mae/seed1']
+    with pytest.raises(SuiteError, match=r"only_tasks names \['knm'\]"):
+        Suite.fromfile(path, cfg_options={'only_tasks': ['knm']})

@@ -48,8 +48,11 @@ class MetricsFileHook(Hook):
             return
         scalars = {}
         for key, value in metrics.items():
-            if hasattr(value, 'item') and getattr(value, 'size', 1) == 1:
-                value = value.item()
+            if hasattr(value, 'item'):  # numpy or torch scalar
+                try:
+                    value = value.item()
+                except (ValueError, RuntimeError):  # not one element
+                    continue
             if isinstance(value, numbers.Real):
                 value = float(value)
                 scalars[key] = value if math.isfinite(value) else str(value)

@@ -1,0 +1,76 @@
+"""Digit scenes in the COCO and ADE20K layouts, read by mmdet and mmseg."""
+import json
+import os.path as osp
+
+import numpy as np
+from mimae.datasets import (build_digit_scenes_ade20k, build_digit_scenes_coco,
+                            make_scene)
+from PIL import Image
+
+
+def test_coco_scenes_are_read_by_mmdet(tmp_path):
+    root = str(tmp_path / 'coco')
+    counts = build_digit_scenes_coco(root, num_train=6, num_val=3)
+    assert counts == dict(train=6, val=3)
+    with open(osp.join(root, 'annotations', 'instances_train2017.json')) as f:
+        coco = json.load(f)
+    assert [c['name'] for c in coco['categories']] == [
+        f'digit_{i}' for i in range(10)]
+    per_image = np.bincount([a['image_id'] for a in coco['annotations']])
+    assert set(per_image[per_image > 0]) <= {1, 2, 3}
+    for ann in coco['annotations']:
+        x, y, w, h = ann['bbox']
+        assert 0 <= x and x + w <= 64 and 0 <= y and y + h <= 64
+        # Polygons lie inside the box; the area is the ink's pixel count.
+        xy = np.concatenate([np.reshape(p, (-1, 2))
+                             for p in ann['segmentation']])
+        assert (xy[:, 0] >= x).all() and (xy[:, 0] <= x + w).all()
+        assert 0 < ann['area'] <= w * h
+    from mmdet.datasets import CocoDataset
+    dataset = CocoDataset(
+        data_root=root, ann_file='annotations/instances_val2017.json',
+        data_prefix=dict(img='val2017/'),
+        metainfo=dict(classes=[f'digit_{i}' for i in range(10)]),
+        pipeline=[])
+    assert len(dataset) == 3
+    assert all(0 <= inst['bbox_label'] < 10
+               for item in dataset for inst in item['instances'])
+    # Repeating the call keeps what is there.
+    assert build_digit_scenes_coco(root, num_train=6, num_val=3) == counts
+
+
+def test_ade_labels_mark_each_digit_region_with_its_class(tmp_path):
+    root = str(tmp_path / 'ade')
+    build_digit_scenes_ade20k(root, num_train=4, num_val=2)
+    label = np.asarray(Image.open(osp.join(
+        root, 'annotations', 'training', 'ADE_train_00000001.png')))
+    image = Image.open(osp.join(root, 'images', 'training',
+                                'ADE_train_00000001.jpg'))
+    assert label.shape == image.size[::-1] == (64, 64)
+    values = set(np.unique(label))
+    assert 1 in values and values <= set(range(1, 12)) and len(values) >= 2
+    # The same scene as the COCO builder's (same seed): its digits' classes.
+    coco_root = str(tmp_path / 'coco')
+    build_digit_scenes_coco(coco_root, num_train=1, num_val=0)
+    with open(osp.join(coco_root, 'annotations',
+                       'instances_train2017.json')) as f:
+        digits = {a['category_id'] - 1 for a in json.load(f)['annotations']}
+    assert values - {1} == {2 + d for d in digits}
+
+
+def test_train_and_val_scenes_use_disjoint_scans():
+    from mimae.datasets.digits import digits_split
+    from sklearn.datasets import load_digits
+    split = digits_split()
+    assert not set(split['train']) & set(split['val'])
+    digits = load_digits()
+    rng = np.random.default_rng(0)
+    val = split['val']
+    img, objects = make_scene(
+        rng, [np.full((100, 100, 3), 40, np.uint8)], digits.images[val],
+        digits.target[val], (64, 64), (3, 3), (22, 32))
+    assert img.shape == (64, 64, 3) and len(objects) >= 1
+    masks = np.stack([m for _, m in objects])
+    assert masks.sum(0).max() == 1  # digits never overlap
+    # Ink on a dark photo is drawn white.
+    assert img[masks.any(0)].mean() > 150 > img[~masks.any(0)].mean()

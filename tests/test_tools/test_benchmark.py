@@ -1,0 +1,156 @@
+"""tools/benchmark.py end to end: the mini-benchmark suite, cut to seconds.
+
+Every arm and every task of ``configs/benchmark/mini_digits.py`` runs for
+real (one seed, a few iterations per cell, small data subsets), the suite is
+killed midway and resumed, and the results table must hold every arm and
+task. The full-scale suite is checked by its dry run.
+"""
+import json
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from tests_support import REPO_ROOT, run_tool
+
+MINI = 'configs/benchmark/mini_digits.py'
+FULL = 'configs/benchmark/in1k_vit-base.py'
+ARMS = ['random', 'mae', 'mae-k4', 'max-mi', 'min-mi', 'mi-mae']
+TASKS = ['knn', 'linear', 'finetune', 'lowshot-10pct', 'det', 'seg']
+
+# Seconds, not minutes: 143 pre-training images (40 K=1 epochs = 120
+# iterations), one epoch or two iterations per task, small val subsets.
+CLS_CUT = {'train_cfg': {'max_epochs': 1, 'val_interval': 1},
+           'train_dataloader': {'dataset': {
+               'ann_file': 'meta/train_10percent.txt'}},
+           'val_dataloader': {'dataset': {'indices': 60}}}
+ITER_CUT = {'train_cfg': {'max_iters': 2, 'val_interval': 2},
+            'val_dataloader': {'dataset': {'indices': 8}}}
+def _flatten(tree, prefix=''):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f'{prefix}{key}.')
+        else:
+            yield f'{prefix}{key}', value
+
+
+def smoke_options():
+    options = [
+        'seeds=[0]',
+        'pretrain_cfg_options.train_dataloader.dataset.ann_file='
+        'meta/train_10percent.txt',
+        'tasks.0.cfg_options.test_dataloader.dataset.indices=60',
+    ]
+    for index, cut in ((1, CLS_CUT), (2, CLS_CUT), (3, CLS_CUT),
+                       (4, ITER_CUT), (5, ITER_CUT)):
+        options += [f'tasks.{index}.cfg_options.{key}={value}'
+                    for key, value in _flatten(cut)]
+    return options
+
+
+@pytest.fixture(scope='module')
+def benchmark_data():
+    """The mini-benchmark's datasets where its suite file expects them."""
+    run_tool(['tools/dataset_converters/digits_to_imagenet.py',
+              'data/digits'])
+    run_tool(['tools/dataset_converters/digit_scenes.py',
+              'data/digit_scenes'])
+
+
+def start(work_dir):
+    return subprocess.Popen(
+        [sys.executable, 'tools/benchmark.py', MINI, '--work-dir', work_dir,
+         '--cfg-options', *smoke_options()],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True)
+
+
+def done_cells(work_dir):
+    done = {}
+    for root, _, files in os.walk(work_dir):
+        if 'result.json' in files:
+            path = osp.join(root, 'result.json')
+            with open(path) as f:
+                record = json.load(f)
+            if record['status'] == 'done':
+                done[record['cell']] = os.stat(path).st_mtime_ns
+    return done
+
+
+def test_smoke_suite_is_killed_resumes_and_fills_the_table(
+        benchmark_data, tmp_path):
+    work_dir = str(tmp_path / 'suite')
+    # Kill the whole suite (cells included) once some cells have finished.
+    proc = start(work_dir)
+    deadline = time.time() + 600
+    while len(done_cells(work_dir)) < 3 and proc.poll() is None:
+        assert time.time() < deadline, 'no cell finished in 10 minutes'
+        time.sleep(1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = done_cells(work_dir)
+    assert len(finished) >= 3
+
+    proc = start(work_dir)
+    out, _ = proc.communicate(timeout=1500)
+    assert proc.returncode == 0, out[-5000:]
+    total = 5 + len(ARMS) * len(TASKS)
+    assert f'{len(finished)} of {total} cells already done' in out
+    # The cells finished before the kill were not run again.
+    after = done_cells(work_dir)
+    assert {k: after[k] for k in finished} == finished
+    assert len(after) == total
+
+    with open(osp.join(work_dir, 'results.json')) as f:
+        results = json.load(f)
+    rows = {(r['arm'], r['task']): r for r in results['rows']}
+    assert set(rows) == {(a, t) for a in ARMS for t in TASKS}
+    assert all(r['n'] == 1 and r['n_failed'] == 0 for r in rows.values())
+    views = {a['name']: a['views_per_image'] for a in results['arms']}
+    assert views == dict(random=None, **{a: 40 for a in ARMS[1:]})
+    # Every cell's record says how to reproduce it.
+    with open(osp.join(work_dir, 'task', 'knn', 'mi-mae', 'seed0',
+                       'result.json')) as f:
+        record = json.load(f)
+    assert record['git_commit'] and record['wall_time_s'] > 0
+    assert osp.isfile(osp.join(osp.dirname(record['log']), 'config.py'))
+    with open(osp.join(work_dir, 'results.md')) as f:
+        table = f.read()
+    for arm in ARMS:
+        assert f'| {arm} |' in table
+    for name in ('results_tasks.png', 'results_pretrain_curves.png',
+                 'results.csv'):
+        assert osp.getsize(osp.join(work_dir, name)) > 0
+
+
+def test_full_scale_suite_dry_run_prints_8_gpu_commands():
+    result = run_tool(['tools/benchmark.py', FULL, '--dry-run'])
+    lines = result.stdout.splitlines()
+    commands = [line for line in lines if not line.startswith('#')]
+    comments = [line for line in lines if line.startswith('#')]
+    # MAE 1600 epochs and MI-MAE 400 epochs x 4 masks, then 6 tasks each.
+    assert len(commands) == 2 + 2 * 6
+    assert 'train_cfg.max_epochs' not in '\n'.join(comments)
+    pretrain = [c for c in commands if '/pretrain/' in c]
+    assert all('tools/dist_train.sh' in c and ' 8 ' in c for c in commands
+               if '/knn/' not in c)
+    knn = [c for c in commands if '/task/knn/' in c]
+    assert knn and all('tools/dist_test.sh' in c for c in knn)
+    det = next(c for c in comments if c.startswith('# task/det/mi-mae'))
+    assert "init_cfg.checkpoint='work_dirs/benchmark/in1k_vit-base/" \
+        "pretrain/mi-mae/seed0/work/<last checkpoint>'" in det
+
+
+def test_bad_suite_exits_2_naming_the_entry(tmp_path):
+    bad = tmp_path / 'bad.py'
+    bad.write_text("arms = [dict(name='x', config='nope.py')]\n"
+                   "tasks = [dict(name='t', config='nope.py', metric='m')]\n"
+                   'seeds = [0]\n')
+    result = subprocess.run(
+        [sys.executable, 'tools/benchmark.py', str(bad), '--dry-run'],
+        cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "arms[0] ('x'): config 'nope.py' does not exist" in result.stderr
