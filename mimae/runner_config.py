@@ -66,7 +66,10 @@ def set_pretrained(cfg: Config, checkpoint: Optional[str]) -> None:
     """
     if checkpoint is None:
         return
-    init_cfg = cfg.model.get('backbone', {}).get('init_cfg')
+    # A k-NN evaluation's backbone is its retriever's first image encoder.
+    backbone = cfg.model.get('backbone') or (
+        cfg.model.get('image_encoder') or [{}])[0]
+    init_cfg = backbone.get('init_cfg')
     if not isinstance(init_cfg, dict) or init_cfg.get('type') != 'Pretrained':
         raise ValueError(
             'pretrained= was given but model.backbone.init_cfg is '

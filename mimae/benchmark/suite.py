@@ -168,8 +168,7 @@ class Suite:
             if dup:
                 raise SuiteError(f'{path}: {kind} names must be unique; '
                                  f'{dup} appear more than once.')
-        arms = _select(arms, cfg.get('only_arms'), 'only_arms', path)
-        tasks = _select(tasks, cfg.get('only_tasks'), 'only_tasks', path)
+
         seeds = list(cfg.seeds)
         if not all(isinstance(s, int) for s in seeds) or len(set(seeds)) != \
                 len(seeds):
@@ -184,6 +183,10 @@ class Suite:
                 f'{path}: reference_arm={reference!r} is not an arm '
                 f'({[a.name for a in arms]}); name one of them or set '
                 'reference_arm=None.')
+        arms = _select(arms, cfg.get('only_arms'), 'only_arms', path)
+        tasks = _select(tasks, cfg.get('only_tasks'), 'only_tasks', path)
+        if reference not in [a.name for a in arms]:
+            reference = None  # not selected: nothing to compare with
         launcher = dict(cfg.get('launcher', dict(type='local')))
         if launcher.get('type') not in _LAUNCHERS:
             raise SuiteError(f"{path}: launcher.type must be one of "

@@ -136,12 +136,13 @@ def paste_digit(img: np.ndarray, scan: np.ndarray, x: int, y: int,
 
 def _scenes(split_idx: int, num: int, img_size: Tuple[int, int],
             num_digits: Tuple[int, int], digit_size: Tuple[int, int],
-            seed: int):
+            seed: int, classes: Tuple[int, ...]):
     """Yield ``num`` scenes of one split, deterministically from ``seed``."""
     from sklearn.datasets import load_digits, load_sample_images
     photos = load_sample_images().images
     digits = load_digits()
     idx = digits_split()[_SPLITS[split_idx]]
+    idx = idx[np.isin(digits.target[idx], classes)]
     # One generator per split: val does not change when num_train does.
     rng = np.random.default_rng([seed, split_idx])
     for _ in range(num):
@@ -155,6 +156,7 @@ def build_digit_scenes_coco(root: str,
                             img_size: Tuple[int, int] = (64, 64),
                             num_digits: Tuple[int, int] = (1, 3),
                             digit_size: Tuple[int, int] = (22, 32),
+                            classes: Tuple[int, ...] = tuple(range(10)),
                             seed: int = 0) -> Dict[str, int]:
     """Write digit scenes as a COCO-2017 instance segmentation dataset.
 
@@ -174,7 +176,7 @@ def build_digit_scenes_coco(root: str,
             first_id = split_idx * _ID_STRIDE + 1
             for i, (img, objects) in enumerate(
                     _scenes(split_idx, num, img_size, num_digits, digit_size,
-                            seed)):
+                            seed, classes)):
                 img_id = first_id + i
                 file_name = f'{img_id:012d}.jpg'
                 _save(img, osp.join(root, f'{split}2017', file_name), 'JPEG',
@@ -185,7 +187,7 @@ def build_digit_scenes_coco(root: str,
                 for digit, mask in objects:
                     annotations.append(
                         _annotation(first_id + len(annotations), img_id,
-                                    digit + 1, mask))
+                                    classes.index(digit) + 1, mask))
             coco = dict(
                 info=dict(description='mimae digit scenes (scikit-learn '
                           'digits on scikit-learn sample photos)',
@@ -194,8 +196,9 @@ def build_digit_scenes_coco(root: str,
                 images=images,
                 annotations=annotations,
                 categories=[
-                    dict(id=k + 1, name=name, supercategory='digit')
-                    for k, name in enumerate(DIGIT_CLASSES)
+                    dict(id=k + 1, name=DIGIT_CLASSES[d],
+                         supercategory='digit')
+                    for k, d in enumerate(classes)
                 ])
             # Written last and atomically: its presence means the split is
             # complete.
@@ -211,6 +214,7 @@ def build_digit_scenes_ade20k(root: str,
                               img_size: Tuple[int, int] = (64, 64),
                               num_digits: Tuple[int, int] = (1, 3),
                               digit_size: Tuple[int, int] = (22, 32),
+                              classes: Tuple[int, ...] = tuple(range(10)),
                               seed: int = 0) -> Dict[str, int]:
     """Write digit scenes as an ADE20K (``ADEChallengeData2016``) dataset.
 
@@ -230,10 +234,10 @@ def build_digit_scenes_ade20k(root: str,
         if num and not osp.isfile(last):
             for i, (img, objects) in enumerate(
                     _scenes(split_idx, num, img_size, num_digits, digit_size,
-                            seed), 1):
+                            seed, classes), 1):
                 label = np.ones(img_size, dtype=np.uint8)
                 for digit, mask in objects:
-                    label[_filled_hull(mask)] = 2 + digit
+                    label[_filled_hull(mask)] = 2 + classes.index(digit)
                 name = f'{prefix}_{i:08d}'
                 _save(img, osp.join(root, 'images', folder, name + '.jpg'),
                       'JPEG', quality=95)

@@ -2,7 +2,7 @@
 # digit scenes (64 px photo crops with 2-3 real handwritten digits, ten
 # classes, per-digit instance masks; tools/dataset_converters/digit_scenes.py)
 # in the COCO layout. Telling the ten digits apart is what pre-training on
-# the digits can help with. A short CPU schedule: 300 iterations of 8
+# the digits can help with. A short CPU schedule: 200 iterations of 4
 # images, AdamW 2e-4 (ViTDet's 1e-4 at batch 64, raised for the short run),
 # milder scale jitter (0.8-1.25) than LSJ's 0.5-2.0, and proposal and RoI
 # budgets cut to the scale of a 64 px scene with at most 3 objects (COCO's
@@ -44,7 +44,7 @@ train_pipeline = [
     dict(type='PackDetInputs')
 ]
 train_dataloader = dict(
-    batch_size=8,
+    batch_size=4,
     dataset=dict(
         data_root=data_root,
         metainfo=dict(classes=classes),
@@ -57,12 +57,12 @@ val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
-max_iters = 300
+max_iters = 200
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=30),
+         end=20),
     dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
-         milestones=[240, 270], gamma=0.1)
+         milestones=[160, 180], gamma=0.1)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
