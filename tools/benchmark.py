@@ -13,12 +13,17 @@ and PNG plots there. Exit status 1 if any cell failed, 2 for a bad suite.
 import argparse
 import os.path as osp
 import sys
+import warnings
 
-import mimae  # noqa: F401  (first: patches the stack, registers modules)
-from mimae.benchmark.execute import CellRunner, run_suite
-from mimae.benchmark.report import markdown, write_report
-from mimae.benchmark.suite import Suite, SuiteError
-from mmengine.config import DictAction
+# mmengine resolves every `pkg::` config base through pkg_resources, which
+# warns each time; a suite loads dozens of configs.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+import mimae  # noqa: E402,F401  (first: patches the stack)
+from mimae.benchmark.execute import CellRunner, run_suite  # noqa: E402
+from mimae.benchmark.report import markdown, write_report  # noqa: E402
+from mimae.benchmark.suite import Suite, SuiteError  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

@@ -26,12 +26,10 @@ prototype_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='ImageNet', data_root=data_root, split='train',
                  pipeline=test_pipeline))
+# The queries: the same loader over the val split.
 test_dataloader = dict(
-    batch_size=256,
-    num_workers=8,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='ImageNet', data_root=data_root, split='val',
-                 pipeline=test_pipeline))
+    prototype_dataloader,
+    dataset=dict(prototype_dataloader['dataset'], split='val'))
 test_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_cfg = dict()
 

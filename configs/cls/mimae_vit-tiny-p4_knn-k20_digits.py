@@ -27,16 +27,10 @@ prototype_dataloader = dict(
         split='train',
         metainfo=dict(classes=classes),
         pipeline=test_pipeline))
+# The queries: the same loader over the val split.
 test_dataloader = dict(
-    batch_size=256,
-    num_workers=2,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='ImageNet',
-        data_root=data_root,
-        split='val',
-        metainfo=dict(classes=classes),
-        pipeline=test_pipeline))
+    prototype_dataloader,
+    dataset=dict(prototype_dataloader['dataset'], split='val'))
 
 model = dict(
     type='WeightedKNNClassifier',

@@ -316,7 +316,7 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
                    f'done in {suite.work_dir}; running the other {len(todo)}')
     jobs = int(suite.launcher.get('jobs', 1)) \
         if suite.launcher['type'] == 'local' else 1
-    progress = _Progress(len(cells), skipped, runner.log)
+    progress = _Progress(todo, len(cells), jobs, runner.log)
     running: Dict[Future, Cell] = {}
     pending = list(todo)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -338,22 +338,42 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
 
 
 class _Progress:
-    """One line per finished cell: how many are done, and an ETA."""
+    """One line per finished cell: how many are done, and an ETA.
 
-    def __init__(self, total: int, done: int, log: Callable) -> None:
-        self.total, self.done, self.failed = total, done, 0
+    The ETA sums, over the cells still to run, the mean wall time of
+    finished cells of the same kind (pre-training, or the same task), or of
+    all finished cells while a kind has none, divided by the parallel jobs.
+    """
+
+    def __init__(self, todo: List[Cell], total: int, jobs: int,
+                 log: Callable) -> None:
+        self.remaining = {c.key: self._kind(c) for c in todo}
+        self.total, self.done, self.failed = total, total - len(todo), 0
+        self.jobs = jobs
         self.log = log
         self.times: Dict[str, List[float]] = {}
-        self.start = time.time()
+
+    @staticmethod
+    def _kind(cell: Cell) -> str:
+        return cell.kind if cell.kind == 'pretrain' else cell.task.name
+
+    def eta(self) -> float:
+        finished = [t for times in self.times.values() for t in times]
+        if not finished:
+            return 0.0
+        overall = sum(finished) / len(finished)
+        seconds = sum(
+            sum(self.times[kind]) / len(self.times[kind])
+            if kind in self.times else overall
+            for kind in self.remaining.values())
+        return seconds / self.jobs
 
     def update(self, cell: Cell, record: dict) -> None:
         self.done += 1
         self.failed += record['status'] != 'done'
-        kind = cell.kind if cell.kind == 'pretrain' else cell.task.name
-        self.times.setdefault(kind, []).append(record.get('wall_time_s', 0))
-        mean = sum(sum(t) for t in self.times.values()) / max(
-            1, sum(len(t) for t in self.times.values()))
-        eta = (self.total - self.done) * mean
+        self.remaining.pop(cell.key, None)
+        self.times.setdefault(self._kind(cell), []).append(
+            record.get('wall_time_s', 0))
         status = 'done' if record['status'] == 'done' else \
             f"FAILED: {record.get('reason')}"
         value = f" {cell.task.metric}={record['value']:.4g}" if \
@@ -361,7 +381,7 @@ class _Progress:
         self.log(f'[benchmark] {self.done}/{self.total} '
                  f'({self.failed} failed) {cell.key} '
                  f"{record.get('wall_time_s', 0):.0f}s{value} {status} | "
-                 f'ETA {_duration(eta)}')
+                 f'ETA {_duration(self.eta())}')
 
 
 def _duration(seconds: float) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 from mmengine.fileio import put_text
 from PIL import Image
 
-from .digit_scenes import paste_digit, photo_crop
+from .digit_scenes import make_scene
 
 TINY_COCO_DIGITS = (0, 1, 2)
 TINY_COCO_CLASSES = tuple(f'digit_{d}' for d in TINY_COCO_DIGITS)
@@ -111,35 +111,18 @@ def build_tiny_coco(root: str,
 def _make_image(rng: np.random.Generator, photos: List[np.ndarray], digits,
                 img_size: Tuple[int, int]
                 ) -> Tuple[np.ndarray, List[Tuple[int, np.ndarray]]]:
-    """A background photo crop with 1-3 digits pasted in.
+    """A background photo crop with 1-3 digits (0, 1 or 2; 20-40 px).
 
     Returns:
         Tuple[np.ndarray, list]: the image and, per object, its digit and
-        its polygon as an ``N x 2`` array of (x, y) vertices.
+        its polygon (the convex hull of its ink) as an ``N x 2`` array of
+        (x, y) vertices.
     """
-    img = photo_crop(rng, photos, img_size).astype(np.float32)
-    height, width = img_size
-    boxes: List[Tuple[int, int, int]] = []
-    objects = []
-    for _ in range(rng.integers(1, 4)):
-        size = int(min(rng.integers(20, 41), height, width))
-        # Objects do not overlap, so a later one never hides part of an
-        # earlier one's annotated mask. Give up after a few tries.
-        for _try in range(20):
-            x = int(rng.integers(0, width - size + 1))
-            y = int(rng.integers(0, height - size + 1))
-            if all(x + size <= bx or bx + bs <= x or y + size <= by
-                   or by + bs <= y for bx, by, bs in boxes):
-                break
-        else:
-            continue
-        boxes.append((x, y, size))
-        digit = int(rng.choice(TINY_COCO_DIGITS))
-        scan = digits.images[rng.choice(np.flatnonzero(
-            digits.target == digit))]
-        mask = paste_digit(img, scan, x, y, size) >= 0.5
-        objects.append((digit, _mask_hull(mask) + np.array([x, y])))
-    return np.clip(img + 0.5, 0, 255).astype(np.uint8), objects
+    keep = np.isin(digits.target, TINY_COCO_DIGITS)
+    img, objects = make_scene(rng, photos, digits.images[keep],
+                              digits.target[keep], img_size, (1, 3),
+                              (20, 40))
+    return img, [(digit, _mask_hull(mask)) for digit, mask in objects]
 
 
 def _mask_hull(mask: np.ndarray) -> np.ndarray:

@@ -113,3 +113,20 @@ def test_write_report_writes_tables_and_plots(suite, tmp_path):
     with open(files['json']) as f:
         assert json.load(f)['rows'] == json.loads(json.dumps(
             summary['rows']))
+
+
+def test_progress_eta_uses_the_mean_time_of_each_kind(suite):
+    from mimae.benchmark.execute import _Progress
+    lines = []
+    cells = suite.cells()
+    progress = _Progress(cells, len(cells), jobs=2, log=lines.append)
+    pretrain = [c for c in cells if c.kind == 'pretrain']
+    knn = [c for c in cells if c.kind == 'task' and c.task.name == 'knn']
+    progress.update(pretrain[0], dict(status='done', wall_time_s=100.0))
+    progress.update(knn[0], dict(status='failed', wall_time_s=10.0,
+                                 reason='boom'))
+    # Left: 5 pre-trainings at 100 s, 8 k-NN at 10 s, 9 linear at the
+    # overall mean of 55 s, on 2 jobs.
+    assert progress.eta() == pytest.approx((5 * 100 + 8 * 10 + 9 * 55) / 2)
+    assert lines[-1].startswith('[benchmark] 2/24 (1 failed) task/knn/')
+    assert 'FAILED: boom' in lines[-1]
