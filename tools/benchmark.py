@@ -1,7 +1,7 @@
 """Run a benchmark suite: pre-training arms x seeds x downstream tasks.
 
     tools/benchmark.py configs/benchmark/mini_digits.py          # run / resume
-    tools/benchmark.py SUITE --dry-run                          # print commands
+    tools/benchmark.py SUITE --dry-run                       # print commands
     tools/benchmark.py SUITE --checkpoints mimae=a.pth mae=b.pth  # eval only
     tools/benchmark.py SUITE --report-only                      # table again
 

@@ -17,7 +17,7 @@ reference_arm = 'mae'
 # poorly, so two single-threaded runs finish sooner than two in turn.
 launcher = dict(type='local', jobs=2)
 
-pretrain_config = 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py'
+pretrain_config = 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py'  # noqa: E501
 no_mi = {'model.mi_max_head': None, 'model.mi_min_head': None}
 arms = [
     dict(name='random'),
@@ -51,18 +51,18 @@ tasks = [
          cfg_options={'test_dataloader.num_workers': 0,
                       'model.prototype.num_workers': 0}),
     dict(name='linear', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-tiny-p4_1xb128-linear-coslr-30e_digits.py',
+         config='configs/cls/mimae_vit-tiny-p4_1xb128-linear-coslr-30e_digits.py',  # noqa: E501
          cfg_options=cls_loaders),
     dict(name='finetune', metric='accuracy/top1',
          config='configs/cls/mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py',
          cfg_options=cls_loaders),
     dict(name='lowshot-10pct', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-tiny-p4_1xb64-coslr-30e_digits-10pct.py',
+         config='configs/cls/mimae_vit-tiny-p4_1xb64-coslr-30e_digits-10pct.py',  # noqa: E501
          cfg_options=cls_loaders),
     dict(name='det', metric='coco/bbox_mAP',
-         config='configs/det/mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb4-200i_digit-scenes-64x64.py',
+         config='configs/det/mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb4-200i_digit-scenes-64x64.py',  # noqa: E501
          cfg_options=cls_loaders),
     dict(name='seg', metric='mIoU',
-         config='configs/seg/mimae_vit-tiny-p4_upernet_1xb8-200i_digit-scenes-64x64.py',
+         config='configs/seg/mimae_vit-tiny-p4_upernet_1xb8-200i_digit-scenes-64x64.py',  # noqa: E501
          cfg_options=cls_loaders),
 ]

@@ -47,11 +47,11 @@ tasks = [
                       'model.prototype.dataset.ann_file':
                       'meta/sweep_train.txt'}),
     dict(name='linear', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-tiny-p4_1xb128-linear-coslr-30e_digits.py',
+         config='configs/cls/mimae_vit-tiny-p4_1xb128-linear-coslr-30e_digits.py',  # noqa: E501
          cfg_options={**sweep_val, 'train_dataloader.dataset.ann_file':
                       'meta/sweep_train.txt'}),
     dict(name='lowshot-10pct', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-tiny-p4_1xb64-coslr-30e_digits-10pct.py',
+         config='configs/cls/mimae_vit-tiny-p4_1xb64-coslr-30e_digits-10pct.py',  # noqa: E501
          cfg_options={**sweep_val, 'train_dataloader.dataset.ann_file':
                       'meta/sweep_train_10percent.txt'}),
 ]

@@ -196,11 +196,17 @@ def plot_tasks(summary: dict, path: str) -> None:
     plt.close(fig)
 
 
-def plot_curves(curves: Dict[str, List[str]], path: str) -> bool:
+def plot_curves(curves: Dict[str, List[str]], path: str,
+                views_per_step: Optional[Dict[str, int]] = None) -> bool:
     """Pre-training curves per arm: ``loss_rec`` and the MI diagnostics.
+
+    The x axis is the iteration times the arm's masks per image, so arms
+    that saw as many masked views end at the same place (a K-mask arm
+    takes K times fewer steps for as many views).
 
     Args:
         curves (Dict[str, List[str]]): arm -> its seeds' ``scalars.json``.
+        views_per_step (Dict[str, int], optional): arm -> masks per image.
 
     Returns:
         bool: whether anything was drawn.
@@ -208,6 +214,7 @@ def plot_curves(curves: Dict[str, List[str]], path: str) -> bool:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    scale = views_per_step or {}
     series: Dict[str, Dict[str, list]] = {}
     for arm, logs in curves.items():
         for log in logs:
@@ -215,7 +222,8 @@ def plot_curves(curves: Dict[str, List[str]], path: str) -> bool:
                 for key in CURVE_KEYS:
                     if key in record and 'step' in record:
                         series.setdefault(key, {}).setdefault(arm, []).append(
-                            (record['step'], record[key], log))
+                            (record['step'] * scale.get(arm, 1), record[key],
+                             log))
     keys = [k for k in CURVE_KEYS if k in series]
     if not keys:
         return False
@@ -231,7 +239,7 @@ def plot_curves(curves: Dict[str, List[str]], path: str) -> bool:
                 ax.plot(xs, ys, color=colours[arm], lw=1, alpha=0.8,
                         label=arm if i == 0 else None)
         ax.set_title(key, fontsize=9)
-        ax.set_xlabel('iteration', fontsize=8)
+        ax.set_xlabel('iteration x masks per image', fontsize=8)
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -258,8 +266,9 @@ def write_report(suite: Suite, records: List[Optional[dict]]) -> dict:
                 osp.isfile(r['scalars']):
             curves.setdefault(r['arm'], []).append(r['scalars'])
     plot_tasks(summary, files['tasks_png'])
+    masks = {a.name: a.num_masks for a in suite.arms}
     if curves and plot_curves(
-            curves, osp.join(out, 'results_pretrain_curves.png')):
+            curves, osp.join(out, 'results_pretrain_curves.png'), masks):
         files['curves_png'] = osp.join(out, 'results_pretrain_curves.png')
     summary['files'] = files
     write_json(summary, files['json'])

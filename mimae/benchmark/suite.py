@@ -198,8 +198,8 @@ class Suite:
             if launcher['type'] == 'pytorch' and task.gpus and \
                     task.gpus > launcher.get('gpus', 8):
                 raise SuiteError(
-                    f'{path}: task {task.name!r} asks for {task.gpus} GPUs but '
-                    f"the pytorch launcher runs on one machine with "
+                    f'{path}: task {task.name!r} asks for {task.gpus} GPUs '
+                    f"but the pytorch launcher runs on one machine with "
                     f"{launcher.get('gpus', 8)}; use a slurm launcher or "
                     'fewer GPUs (with a larger per-GPU batch).')
         suite = cls(
@@ -380,8 +380,8 @@ def _task(entry: dict, index: int, path: str) -> Task:
     if not isinstance(init_cfg, dict) or init_cfg.get('type') != 'Pretrained':
         raise SuiteError(
             f'{where} ({name!r}): {task.init_cfg_key} in {config} is '
-            f'{init_cfg!r}, not a Pretrained init the arm\'s checkpoint can go '
-            'into; set init_cfg_key to where the backbone\'s init_cfg is.')
+            f'{init_cfg!r}, not a Pretrained init the arm\'s checkpoint can '
+            'go into; set init_cfg_key to where the backbone\'s init_cfg is.')
     return task
 
 

@@ -133,4 +133,3 @@ def _write_image(grey: np.ndarray, path: str, img_size: int) -> None:
                                          Image.BICUBIC).convert('RGB')
     os.makedirs(osp.dirname(path), exist_ok=True)
     img.save(path, format='JPEG', quality=95)
-

@@ -1,4 +1,4 @@
-"""Suite files: validation before anything runs, the equal-views rule, cells."""
+"""Suite files: validation before a run, the equal-views rule, cells."""
 import os.path as osp
 import textwrap
 

@@ -29,6 +29,8 @@ CLS_CUT = {'train_cfg': {'max_epochs': 1, 'val_interval': 1},
            'val_dataloader': {'dataset': {'indices': 60}}}
 ITER_CUT = {'train_cfg': {'max_iters': 2, 'val_interval': 2},
             'val_dataloader': {'dataset': {'indices': 8}}}
+
+
 def _flatten(tree, prefix=''):
     for key, value in tree.items():
         if isinstance(value, dict):
@@ -134,7 +136,7 @@ def test_full_scale_suite_dry_run_prints_8_gpu_commands():
     # MAE 1600 epochs and MI-MAE 400 epochs x 4 masks, then 6 tasks each.
     assert len(commands) == 2 + 2 * 6
     assert 'train_cfg.max_epochs' not in '\n'.join(comments)
-    pretrain = [c for c in commands if '/pretrain/' in c]
+    # Pre-training, linear, fine-tuning, det and seg train on 8 GPUs.
     assert all('tools/dist_train.sh' in c and ' 8 ' in c for c in commands
                if '/knn/' not in c)
     knn = [c for c in commands if '/task/knn/' in c]

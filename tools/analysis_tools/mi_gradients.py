@@ -15,6 +15,7 @@ import math
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, load_checkpoint
@@ -85,8 +86,8 @@ def main() -> None:
             if term == 'loss_rec':
                 rec_grad = flat
             elif rec_grad is not None and flat.norm() > 0:
-                cosines[term].append(float(torch.nn.functional.cosine_similarity(
-                    flat, rec_grad, dim=0)))
+                cosines[term].append(
+                    float(F.cosine_similarity(flat, rec_grad, dim=0)))
         if model.mi_min_head is not None:
             with torch.no_grad():
                 clubs.append(club_both_ways(model, data['inputs']))
@@ -95,8 +96,8 @@ def main() -> None:
         return sum(xs) / len(xs) if xs else math.nan
 
     rec = mean(sums['loss_rec'])
-    print(f'| term (weighted as in the config) | encoder grad norm | '
-          f'/ loss_rec | cosine with loss_rec |')
+    print('| term (weighted as in the config) | encoder grad norm | '
+          '/ loss_rec | cosine with loss_rec |')
     print('| --- | --- | --- | --- |')
     for term in TERMS:
         if sums[term]:

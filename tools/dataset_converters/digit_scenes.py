@@ -10,7 +10,7 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # noqa: E501
 from mimae.datasets import (build_digit_scenes_ade20k,  # noqa: E402
                             build_digit_scenes_coco)
 
