@@ -207,8 +207,10 @@ class CellRunner:
         record['command'] = shlex.join(command)
         start = time.time()
         with open(record['log'], 'w') as log:
+            # The caller's working directory, like the suite's own relative
+            # paths (configs, data roots, work_dir).
             returncode = subprocess.run(
-                command, cwd=REPO_ROOT, env=self.environment(cell), stdout=log,
+                command, env=self.environment(cell), stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
         record['wall_time_s'] = round(time.time() - start, 2)
         record.update(self._outcome(cell, returncode, record['log']))

@@ -204,9 +204,9 @@ class Suite:
                     'fewer GPUs (with a larger per-GPU batch).')
         suite = cls(
             path=path,
-            work_dir=work_dir or cfg.get('work_dir') or osp.join(
+            work_dir=osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
                 'work_dirs', 'benchmark',
-                osp.splitext(osp.basename(path))[0]),
+                osp.splitext(osp.basename(path))[0])),
             arms=arms,
             tasks=tasks,
             seeds=seeds,

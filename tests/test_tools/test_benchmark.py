@@ -142,8 +142,9 @@ def test_full_scale_suite_dry_run_prints_8_gpu_commands():
     knn = [c for c in commands if '/task/knn/' in c]
     assert knn and all('tools/dist_test.sh' in c for c in knn)
     det = next(c for c in comments if c.startswith('# task/det/mi-mae'))
-    assert "init_cfg.checkpoint='work_dirs/benchmark/in1k_vit-base/" \
-        "pretrain/mi-mae/seed0/work/<last checkpoint>'" in det
+    # Relative work dirs are resolved against where the suite was started.
+    assert f"init_cfg.checkpoint='{REPO_ROOT}/work_dirs/benchmark/" \
+        "in1k_vit-base/pretrain/mi-mae/seed0/work/<last checkpoint>'" in det
 
 
 def test_bad_suite_exits_2_naming_the_entry(tmp_path):

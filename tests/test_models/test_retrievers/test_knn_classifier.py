@@ -68,7 +68,8 @@ def test_prototypes_and_predictions_on_real_images(digits_root):
     from mmengine.runner import Runner
     batch = next(iter(Runner.build_dataloader(model.prototype)))
     data = model.data_preprocessor(batch, False)
-    preds = model.predict(data['inputs'], data['data_samples'])
+    with torch.no_grad():  # as in the runner's test loop
+        preds = model.predict(data['inputs'], data['data_samples'])
     assert [int(p.pred_label) for p in preds] == labels[:len(preds)]
     assert all(float(p.pred_score.sum()) == pytest.approx(1.0)
                for p in preds)
