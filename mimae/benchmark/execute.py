@@ -160,7 +160,6 @@ class CellRunner:
             for key in ('gpus_per_node', 'cpus_per_task'):
                 if key in launcher:
                     env[key.upper()] = str(launcher[key])
-        env['PYTHONPATH'] = REPO_ROOT + os.pathsep + env.get('PYTHONPATH', '')
         return env
 
     def describe(self, cell: Cell) -> str:

@@ -30,7 +30,6 @@ def summarise(suite: Suite, records: List[Optional[dict]]) -> dict:
     """
     from scipy import stats
     records = [r for r in records if r]
-    tasks = {r['task']: r for r in records if r['kind'] == 'task'}
     values: Dict[tuple, Dict[int, float]] = {}
     failed = []
     for r in records:
@@ -83,8 +82,7 @@ def summarise(suite: Suite, records: List[Optional[dict]]) -> dict:
               for a in suite.arms],
         tasks=[dict(name=t.name, config=t.config, metric=t.metric,
                     mode=t.mode) for t in suite.tasks],
-        rows=rows, failed=failed,
-        reported_tasks=sorted(tasks))
+        rows=rows, failed=failed)
 
 
 def _fmt(value: Optional[float], digits: int = 2) -> str:

@@ -66,6 +66,8 @@ class Arm:
     checkpoint: Optional[str] = None  # evaluation-only mode
     num_masks: int = 1
     epochs: Optional[int] = None
+    # Overrides that give the arm its equal-views epochs (set by the suite).
+    schedule: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def pretrains(self) -> bool:
@@ -239,7 +241,8 @@ class Suite:
                     'image, so it cannot see as many views as a one-mask '
                     'arm; choose a multiple of every arm\'s num_masks.')
             arm.epochs = self.pretrain_epochs // arm.num_masks
-            schedule_options(cfg, arm.epochs, where=f'arm {arm.name!r}')
+            arm.schedule = schedule_options(cfg, arm.epochs,
+                                            where=f'arm {arm.name!r}')
         views = {a.name: a.views_per_image for a in self.arms if a.pretrains}
         if len(set(views.values())) > 1:
             raise SuiteError(
@@ -254,13 +257,7 @@ class Suite:
     def pretrain_options(self, arm: Arm) -> Dict[str, Any]:
         """``--cfg-options`` of an arm's pre-training: suite-wide, then the
         arm's own, then the equal-views schedule."""
-        options = self._user_pretrain_options(arm)
-        if self.pretrain_epochs is not None:
-            cfg = Config.fromfile(arm.config)
-            cfg.merge_from_dict(options)
-            options.update(schedule_options(cfg, arm.epochs,
-                                            where=f'arm {arm.name!r}'))
-        return options
+        return {**self._user_pretrain_options(arm), **arm.schedule}
 
     def task_options(self, task: Task, checkpoint: Optional[str]
                      ) -> Dict[str, Any]:

@@ -58,7 +58,6 @@ class WeightedKNNClassifier(ImageToImageRetriever):
         super().__init__(
             image_encoder=image_encoder, prototype=prototype, topk=k, **kwargs)
         self.num_classes = num_classes
-        self.k = k
         self.temperature = temperature
 
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -117,7 +116,7 @@ class WeightedKNNClassifier(ImageToImageRetriever):
             both B x k.
         """
         sim = feats @ self.prototype_vecs.T
-        return sim.topk(min(self.k, sim.shape[1]), dim=1)
+        return sim.topk(min(self.topk, sim.shape[1]), dim=1)
 
     def vote(self, sim: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
         """Class scores (B x num_classes) from the neighbours, summing to 1."""

@@ -64,7 +64,7 @@ def test_prototypes_and_predictions_on_real_images(digits_root):
     torch.testing.assert_close(norms, torch.ones_like(norms))
     # A prototype queried with its own image is its own nearest neighbour
     # (similarity 1), so with k=1 every prototype is classified correctly.
-    model.k = 1
+    model.topk = 1
     from mmengine.runner import Runner
     batch = next(iter(Runner.build_dataloader(model.prototype)))
     data = model.data_preprocessor(batch, False)
