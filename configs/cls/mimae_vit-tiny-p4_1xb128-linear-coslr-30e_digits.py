@@ -7,7 +7,14 @@
 # stays at chance in 330 iterations, so SGD (momentum 0.9) was chosen on the
 # validation split carved from the training images (meta/sweep_{train,val},
 # never on val), from a 5-epoch MI-MAE checkpoint: lr 1.0 -> 93.4% top-1,
-# lr 0.1 -> 88.9%.
+# lr 0.1 -> 88.9% (tools/train.py THIS_CONFIG --cfg-options
+# optim_wrapper.optimizer.type=SGD optim_wrapper.optimizer.lr=LR
+# train_dataloader.dataset.ann_file=meta/sweep_train.txt
+# val_dataloader.dataset.split=train
+# val_dataloader.dataset.ann_file=meta/sweep_val.txt
+# model.backbone.init_cfg.checkpoint=CKPT, the checkpoint from
+# tools/train.py configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py
+# --cfg-options train_cfg.max_epochs=5 with lambda 0.1/0.1).
 _base_ = './mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
 
 model = dict(

@@ -16,7 +16,10 @@ model = dict(
     # the training images, never on val): the highest average of k-NN,
     # linear and 10%-label accuracy (84.4 +- 2.6; 0.1/0.1 gave 82.3 +- 0.1).
     # The best pair sits at the grid's edge for lambda_max, and every pair
-    # scored below the equal-views MAE arm (86.6 +- 0.8); see README.
+    # scored below the equal-views MAE arm (86.6 +- 0.8); see README. Numbers:
+    # tools/analysis_tools/rank_arms.py \
+    #   work_dirs/benchmark/sweep_mi-weights_digits/results.json \
+    #   --tasks knn linear lowshot-10pct
     mi_max_head=dict(
         type='MaxMIHead',
         hid_channels=2048,
