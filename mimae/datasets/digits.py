@@ -73,6 +73,15 @@ def build_digits_imagenet(root: str,
 
 def _write_subsets(root: str, train: list, seed: int) -> None:
     """The label subsets of the train split (see the module docstring)."""
+    for name, items in _train_subsets(train, seed).items():
+        ann_file = osp.join(root, 'meta', f'{name}.txt')
+        if not osp.isfile(ann_file):
+            put_text(''.join(f'{_rel_path(i, label)} {label}\n'
+                             for i, label in items), ann_file)
+
+
+def _train_subsets(train: list, seed: int) -> Dict[str, list]:
+    """Stratified subsets of the train split's ``(index, label)`` items."""
     rng = np.random.default_rng([seed, 1])
 
     def stratified(items: list, fraction: float) -> tuple:
@@ -85,17 +94,13 @@ def _write_subsets(root: str, train: list, seed: int) -> None:
             rest += [of_label[j] for j in order[n:]]
         return sorted(chosen), sorted(rest)
 
+    train_10percent = stratified(train, 0.1)[0]
     sweep_val, sweep_train = stratified(train, 0.2)
-    subsets = dict(
-        train_10percent=stratified(train, 0.1)[0],
+    return dict(
+        train_10percent=train_10percent,
         sweep_train=sweep_train,
         sweep_val=sweep_val,
         sweep_train_10percent=stratified(sweep_train, 0.1)[0])
-    for name, items in subsets.items():
-        ann_file = osp.join(root, 'meta', f'{name}.txt')
-        if not osp.isfile(ann_file):
-            put_text(''.join(f'{_rel_path(i, label)} {label}\n'
-                             for i, label in items), ann_file)
 
 
 def _rel_path(index: int, label: int) -> str:
@@ -104,13 +109,20 @@ def _rel_path(index: int, label: int) -> str:
     return f'{name}/{name}_{index:04d}.JPEG'
 
 
-def digits_split(val_fraction: float = 0.2,
-                 seed: int = 0) -> Dict[str, np.ndarray]:
+def digits_split(val_fraction: float = 0.2, seed: int = 0,
+                 sweep: bool = False) -> Dict[str, np.ndarray]:
     """Indices of scikit-learn's digits in each split, stratified by class.
 
     The split of :func:`build_digits_imagenet`; the digit-scene builders
     draw their train and val scenes from the same halves, so no scan seen in
     training appears in a val scene.
+
+    Args:
+        val_fraction (float): Share of each class in ``val``.
+        seed (int): Seed of the split.
+        sweep (bool): Return the hyperparameter-sweep split instead, the
+            train split cut in two (``meta/sweep_{train,val}.txt``); no scan
+            of the reported ``val`` split is in it.
 
     Returns:
         Dict[str, np.ndarray]: ``'train'`` and ``'val'`` index arrays.
@@ -124,7 +136,15 @@ def digits_split(val_fraction: float = 0.2,
         n_val = int(round(len(idx) * val_fraction))
         val.append(idx[:n_val])
         train.append(idx[n_val:])
-    return dict(train=np.concatenate(train), val=np.concatenate(val))
+    split = dict(train=np.concatenate(train), val=np.concatenate(val))
+    if sweep:
+        items = sorted((int(i), int(target[i])) for i in split['train'])
+        subsets = _train_subsets(items, seed)
+        split = {
+            name: np.array([i for i, _ in subsets[f'sweep_{name}']])
+            for name in ('train', 'val')
+        }
+    return split
 
 
 def _write_image(grey: np.ndarray, path: str, img_size: int) -> None:

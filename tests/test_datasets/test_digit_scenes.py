@@ -17,10 +17,10 @@ def test_coco_scenes_are_read_by_mmdet(tmp_path):
     assert [c['name'] for c in coco['categories']] == [
         f'digit_{i}' for i in range(10)]
     per_image = np.bincount([a['image_id'] for a in coco['annotations']])
-    assert set(per_image[per_image > 0]) <= {1, 2, 3}
+    assert set(per_image[per_image > 0]) <= {1, 2}
     for ann in coco['annotations']:
         x, y, w, h = ann['bbox']
-        assert 0 <= x and x + w <= 64 and 0 <= y and y + h <= 64
+        assert 0 <= x and x + w <= 32 and 0 <= y and y + h <= 32
         # Polygons lie inside the box; the area is the ink's pixel count.
         xy = np.concatenate([np.reshape(p, (-1, 2))
                              for p in ann['segmentation']])
@@ -46,16 +46,16 @@ def test_ade_labels_mark_each_digit_region_with_its_class(tmp_path):
         root, 'annotations', 'training', 'ADE_train_00000001.png')))
     image = Image.open(osp.join(root, 'images', 'training',
                                 'ADE_train_00000001.jpg'))
-    assert label.shape == image.size[::-1] == (64, 64)
+    assert label.shape == image.size[::-1] == (32, 32)
     values = set(np.unique(label))
-    assert 1 in values and values <= set(range(1, 12)) and len(values) >= 2
+    assert 0 in values and values <= set(range(11)) and len(values) >= 2
     # The same scene as the COCO builder's (same seed): its digits' classes.
     coco_root = str(tmp_path / 'coco')
     build_digit_scenes_coco(coco_root, num_train=1, num_val=0)
     with open(osp.join(coco_root, 'annotations',
                        'instances_train2017.json')) as f:
         digits = {a['category_id'] - 1 for a in json.load(f)['annotations']}
-    assert values - {1} == {2 + d for d in digits}
+    assert values - {0} == {1 + d for d in digits}
 
 
 def test_train_and_val_scenes_use_disjoint_scans():
@@ -74,3 +74,30 @@ def test_train_and_val_scenes_use_disjoint_scans():
     assert masks.sum(0).max() == 1  # digits never overlap
     # Ink on a dark photo is drawn white.
     assert img[masks.any(0)].mean() > 150 > img[~masks.any(0)].mean()
+
+
+def test_dimmed_photo_puts_white_ink_on_dark_ground_as_in_pretraining():
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    bright = [np.full((100, 100, 3), 200, np.uint8)]
+    img, objects = make_scene(
+        np.random.default_rng(0), bright, digits.images, digits.target,
+        (64, 64), (2, 2), (28, 28), background_brightness=0.25)
+    ink = np.stack([m for _, m in objects]).any(0)
+    assert np.median(img[~ink]) == 50  # faint ink edges aside
+    assert img[ink].mean() > 150
+
+
+def test_sweep_scenes_draw_from_the_train_split_only(tmp_path):
+    from mimae.datasets import build_digits_imagenet
+    from mimae.datasets.digits import digits_split
+    split, sweep = digits_split(), digits_split(sweep=True)
+    assert set(sweep['train']) | set(sweep['val']) == set(split['train'])
+    assert not set(sweep['train']) & set(sweep['val'])
+    # The same halves as the digits' meta/sweep_*.txt.
+    build_digits_imagenet(str(tmp_path))
+    for name in ('train', 'val'):
+        with open(tmp_path / 'meta' / f'sweep_{name}.txt') as f:
+            idx = {int(line.split()[0].split('_')[-1].split('.')[0])
+                   for line in f}
+        assert idx == set(sweep[name])

@@ -1,19 +1,27 @@
 # The mini-benchmark's segmentation task: the tiny UperNet on the digit
-# scenes (64 px photo crops with 2-3 real handwritten digits;
-# tools/dataset_converters/digit_scenes.py) in the ADE20K layout. After ADE's
-# reduce_zero_label, class 0 is the photo background and 1-10 the ink of
-# digits 0-9, so mIoU rewards naming each stroke's digit, which pre-training
-# on the digits can help with. A short CPU schedule: 200 iterations of 8
-# images at lr 2e-3 with layer decay 0.9 (mmseg's 1e-4 and 0.65 are for 160k
-# iterations; at 1e-4 the loss barely moved in 300), whole-image test (the
-# scenes are the crop size).
+# scenes (tools/dataset_converters/digit_scenes.py) in the ADE20K layout:
+# 32 px crops of dimmed photos, the pre-training images' size, with one or
+# two real handwritten digits. Label 0 is the unlabelled background (ADE's
+# "other", ignored after reduce_zero_label, as in ADE20K) and 0-9 after the
+# reduction are the digits, so mIoU measures how well each digit's region is
+# named, the part pre-training on digits can help with.
+#
+# The backbone is frozen: in 600 CPU iterations a fine-tuned random
+# backbone catches up with a pre-trained one (sweep split, MAE 44.9 vs random
+# 42.6 mIoU, one seed), so the frozen protocol is what tells features apart
+# here. The head's lr, 1e-2, was chosen on the sweep split
+# (data/digit_scenes_sweep; MAE checkpoint 38.2 at 1e-2 vs 35.5 at 2e-3).
+# The full-scale UperNet configs fine-tune as usual.
 _base_ = './mimae_vit-tiny-p4_upernet_1xb2-1k_ade20k-64x64.py'
 
 data_root = 'data/digit_scenes/ade/ADEChallengeData2016'
-crop_size = (64, 64)
-num_classes = 11
+crop_size = (32, 32)
+num_classes = 10
 
 model = dict(
+    data_preprocessor=dict(size=crop_size),
+    # Frozen layers still run in train mode: no drop path in them.
+    backbone=dict(img_size=crop_size, frozen_stages=4, drop_path_rate=0.0),
     decode_head=dict(num_classes=num_classes),
     auxiliary_head=dict(num_classes=num_classes),
     test_cfg=dict(_delete_=True, mode='whole'))
@@ -44,8 +52,8 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(
-    optimizer=dict(lr=2e-3), paramwise_cfg=dict(layer_decay_rate=0.9))
-max_iters = 200
+    optimizer=dict(lr=1e-2), paramwise_cfg=dict(layer_decay_rate=0.9))
+max_iters = 600
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
          end=20),
