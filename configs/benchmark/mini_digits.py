@@ -60,7 +60,7 @@ tasks = [
          config='configs/cls/mimae_vit-tiny-p4_1xb64-coslr-30e_digits-10pct.py',  # noqa: E501
          cfg_options=cls_loaders),
     dict(name='det', metric='coco/bbox_mAP',
-         config='configs/det/mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb8-200i_digit-scenes-32x32.py',  # noqa: E501
+         config='configs/det/mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb8-400i_digit-scenes-32x32.py',  # noqa: E501
          cfg_options=cls_loaders),
     dict(name='seg', metric='mIoU',
          config='configs/seg/mimae_vit-tiny-p4_upernet_1xb8-600i_digit-scenes-32x32.py',  # noqa: E501

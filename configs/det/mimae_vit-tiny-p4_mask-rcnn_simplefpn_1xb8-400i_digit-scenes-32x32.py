@@ -7,8 +7,12 @@
 #
 # As in the segmentation task the backbone is frozen, so that the metric
 # measures its features rather than what a short CPU schedule learns from
-# scratch; only the SimpleFPN, RPN and RoI heads train (200 iterations of 8
-# images, AdamW 1e-3). Proposal and RoI budgets are cut to the scale of a 32 px scene
+# scratch; only the SimpleFPN, RPN and RoI heads train: 400 iterations of 8
+# images, AdamW 1e-3. Not tuned; runs on the sweep split
+# (data/digit_scenes_sweep) while choosing the protocol: bbox mAP 0.214 from
+# the MAE checkpoint and 0.214 from random init at 400 iterations; at 200
+# the heads of the MAE run detected nothing (empty results) while random
+# init reached 0.054, so 200 is too short to compare anything. Proposal and RoI budgets are cut to the scale of a 32 px scene
 # with at most 2 objects (COCO's 2000 proposals and 512 RoIs per image make
 # a CPU step 10x slower).
 _base_ = './mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py'
@@ -86,12 +90,12 @@ val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-max_iters = 200
+max_iters = 400
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
          end=20),
     dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
-         milestones=[160, 180], gamma=0.1)
+         milestones=[320, 360], gamma=0.1)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
