@@ -13,8 +13,8 @@
 # the MAE checkpoint and 0.214 from random init at 400 iterations; at 200
 # the heads of the MAE run detected nothing (empty results) while random
 # init reached 0.054, so 200 is too short to compare anything. Proposal and
-# RoI budgets are cut to the scale of a 32 px scene with at most 2 objects (COCO's 2000 proposals and 512 RoIs per image make
-# a CPU step 10x slower).
+# RoI budgets are cut to the scale of a 32 px scene with at most 2 objects
+# (COCO's 2000 proposals and 512 RoIs per image make a CPU step 10x slower).
 _base_ = './mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py'
 
 classes = tuple(f'digit_{i}' for i in range(10))
