@@ -323,12 +323,13 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while pending or running:
             busy = {c.key for c in running.values()}
-            for cell in list(pending):
-                if len(running) >= jobs:
-                    break
-                dep = cell.depends_on
-                if dep and (dep in busy or any(p.key == dep for p in pending)):
-                    continue
+            ready = [
+                c for c in pending if not c.depends_on or not (
+                    c.depends_on in busy
+                    or any(p.key == c.depends_on for p in pending))
+            ]
+            for cell in longest_first(ready, progress.expected)[:max(
+                    0, jobs - len(running))]:
                 pending.remove(cell)
                 running[pool.submit(runner.run, cell)] = cell
             done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
@@ -336,6 +337,23 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
                 cell = running.pop(future)
                 progress.update(cell, future.result())
     return [runner.result(c) for c in cells]
+
+
+def longest_first(cells: List[Cell],
+                  expected: Callable[[Cell], Optional[float]]) -> List[Cell]:
+    """Order ready cells for the free job slots: longest expected first.
+
+    Cells of a kind not timed yet come first (they may be the long ones, and
+    running them early tells), then the others by decreasing mean wall time
+    of their kind; ties keep the suite's order. Starting the long cells
+    first keeps the last minutes from being one long cell on one core.
+    """
+    def key(item):
+        index, cell = item
+        seconds = expected(cell)
+        return (seconds is not None, -(seconds or 0.0), index)
+
+    return [cell for _, cell in sorted(enumerate(cells), key=key)]
 
 
 class _Progress:
@@ -357,6 +375,11 @@ class _Progress:
     @staticmethod
     def _kind(cell: Cell) -> str:
         return cell.kind if cell.kind == 'pretrain' else cell.task.name
+
+    def expected(self, cell: Cell) -> Optional[float]:
+        """Mean wall time of finished cells of this cell's kind."""
+        times = self.times.get(self._kind(cell))
+        return sum(times) / len(times) if times else None
 
     def eta(self) -> float:
         finished = [t for times in self.times.values() for t in times]
@@ -390,4 +413,6 @@ def _duration(seconds: float) -> str:
     return f'{minutes}m{seconds:02d}s'
 
 
-__all__ = ['CellRunner', 'run_suite', 'SuiteError', 'write_json']
+__all__ = [
+    'CellRunner', 'longest_first', 'run_suite', 'SuiteError', 'write_json'
+]
