@@ -36,7 +36,8 @@ TINY_MODEL = dict(
         patch_size=8,
         loss=dict(type='PixelReconstructionLoss', criterion='L2')),
     mi_max_head=dict(
-        type='MaxMIHead', hid_channels=64, out_channels=16, loss_weight=0.5),
+        type='MaxMIHead', hid_channels=64, out_channels=16,
+        loss=dict(type='CrossEntropyLoss', loss_weight=0.5)),
     mi_min_head=dict(type='MinMIHead', hid_channels=32, loss_weight=0.5),
     data_preprocessor=dict(
         type='SelfSupDataPreprocessor',

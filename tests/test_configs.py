@@ -1,4 +1,4 @@
-"""Every shipped config parses, builds, and says what DESIGN.md says."""
+"""Every shipped config parses, builds, and says what docs/design.md says."""
 import glob
 import os.path as osp
 

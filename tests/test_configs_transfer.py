@@ -24,10 +24,14 @@ def test_backbone_is_loaded_from_the_pretrained_variable(path):
     assert 'mimae' in cfg.custom_imports.imports
     # A k-NN evaluation's backbone is its retriever's image encoder.
     backbone = cfg.model.get('backbone') or cfg.model.image_encoder[0]
-    assert backbone.type.split('.')[-1] == 'MIMAEViT'
-    assert backbone.masking is False
+    # MMPretrain's ViT, or ViTDet for detection: the pre-training encoder's
+    # parameter names, checked by StrictPretrainedHook.
+    expected = 'ViTDet' if cfg.default_scope == 'mmdet' else \
+        'VisionTransformer'
+    assert backbone.type.split('.')[-1] == expected
     assert backbone.init_cfg == dict(
         type='Pretrained', checkpoint=cfg.pretrained, prefix='backbone.')
+    assert dict(type='StrictPretrainedHook') in cfg.custom_hooks
 
 
 @pytest.mark.parametrize(

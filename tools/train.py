@@ -7,16 +7,14 @@ registration), then builds an mmengine runner in the config's
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import mimae  # noqa: E402,F401  (first: patches the stack, registers modules)
-import torch.distributed as dist  # noqa: E402
-from mimae.runner_config import (  # noqa: E402
+import mimae  # noqa: F401  (first: patches the stack, registers modules)
+import torch.distributed as dist
+from mimae.runner_config import (
     add_metrics_file, check_data_roots, set_pretrained)
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 
 def parse_args() -> argparse.Namespace:

@@ -19,7 +19,7 @@ arms = [
                       'model.mi_min_head': None}),
 ] + [
     dict(name=f'max{lmax}-min{lmin}', config={{_base_.pretrain_config}},
-         cfg_options={'model.mi_max_head.loss_weight': lmax,
+         cfg_options={'model.mi_max_head.loss.loss_weight': lmax,
                       'model.mi_min_head.loss_weight': lmin})
     for lmax in lambda_max for lmin in lambda_min
 ]

@@ -8,12 +8,14 @@ _base_ = ('mmpretrain::mae/benchmarks/'
 pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 model = dict(
     backbone=dict(
         _delete_=True,
-        type='MIMAEViT',
-        masking=False,
+        type='VisionTransformer',
         arch='b',
         img_size=224,
         patch_size=16,

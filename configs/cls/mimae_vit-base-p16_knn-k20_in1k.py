@@ -11,6 +11,9 @@ _base_ = 'mmpretrain::_base_/default_runtime.py'
 pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 data_root = 'data/imagenet'
 test_pipeline = [
@@ -37,8 +40,7 @@ model = dict(
     type='WeightedKNNClassifier',
     image_encoder=[
         dict(
-            type='MIMAEViT',
-            masking=False,
+            type='VisionTransformer',
             arch='b',
             img_size=224,
             patch_size=16,

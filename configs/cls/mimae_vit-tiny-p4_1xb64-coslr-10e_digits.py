@@ -5,6 +5,9 @@ _base_ = 'mmpretrain::_base_/default_runtime.py'
 pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 data_root = 'data/digits/'
 classes = [f'digit_{i}' for i in range(10)]
@@ -17,8 +20,7 @@ data_preprocessor = dict(
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='MIMAEViT',
-        masking=False,
+        type='VisionTransformer',
         arch=dict(
             embed_dims=64, num_layers=4, num_heads=4,
             feedforward_channels=256),

@@ -17,7 +17,12 @@ _base_ = [
 # The pre-training checkpoint; override with --cfg-options pretrained=PATH.
 pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
 
-custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mimae.models.necks (SimpleFPN) is the one mimae module that needs mmdet.
+custom_imports = dict(
+    imports=['mimae', 'mimae.models.necks'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 image_size = (1024, 1024)
 norm_cfg = dict(type='mmpretrain.LN2d', eps=1e-6)
@@ -30,8 +35,7 @@ model = dict(
         ]),
     backbone=dict(
         _delete_=True,
-        type='mmpretrain.MIMAEViT',
-        masking=False,
+        type='mmpretrain.ViTDet',
         arch='b',
         img_size=image_size[0],
         patch_size=16,

@@ -12,13 +12,15 @@ _base_ = 'mmseg::mae/mae-base_upernet_8xb2-amp-160k_ade20k-512x512.py'
 pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 model = dict(
     pretrained=None,
     backbone=dict(
         _delete_=True,
-        type='mmpretrain.MIMAEViT',
-        masking=False,
+        type='mmpretrain.VisionTransformer',
         arch='b',
         img_size=512,
         patch_size=16,

@@ -1,5 +1,5 @@
 # MI-MAE ViT-B/16: MMPretrain's MAE ViT-B/16 model with K=4 orthogonal masks
-# and the two MI heads (DESIGN.md section 2).
+# and the two MI heads (docs/design.md section 2).
 _base_ = 'mmpretrain::_base_/models/mae_vit-base-p16.py'
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
@@ -8,7 +8,7 @@ model = dict(
     type='MIMAE',
     backbone=dict(type='MIMAEViT', num_masks=4, mask_ratio=0.75),
     # Pooled latent of each view fed to both MI heads: mean of the visible
-    # tokens' latents (DESIGN.md decision; 'cls' is the alternative).
+    # tokens' latents (docs/design.md decision; 'cls' is the alternative).
     feature='mean',
     # lambda_max = lambda_min = 1.0, chosen by the sweep
     # configs/benchmark/sweep_mi-weights_digits.py (grid {0.1, 0.3, 1.0} x
@@ -25,7 +25,7 @@ model = dict(
         hid_channels=2048,
         out_channels=256,
         temperature=0.07,
-        loss_weight=1.0),
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
     mi_min_head=dict(
         type='MinMIHead', hid_channels=512, negatives='masks',
         loss_weight=1.0))
