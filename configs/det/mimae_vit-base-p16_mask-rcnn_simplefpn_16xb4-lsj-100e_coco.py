@@ -14,9 +14,6 @@ _base_ = [
     'mmdet::common/lsj-100e_coco-instance.py',
 ]
 
-# The pre-training checkpoint; override with --cfg-options pretrained=PATH.
-pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
-
 # mimae.models.necks (SimpleFPN) is the one mimae module that needs mmdet.
 custom_imports = dict(
     imports=['mimae', 'mimae.models.necks'], allow_failed_imports=False)
@@ -46,7 +43,11 @@ model = dict(
         out_type='featmap',
         final_norm=False,
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+            type='Pretrained',
+            # The pre-training checkpoint (keys 'backbone.*'); another one:
+            # --cfg-options model.backbone.init_cfg.checkpoint=PATH
+            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth',  # noqa: E501
+            prefix='backbone.')),
     neck=dict(
         _delete_=True,
         type='SimpleFPN',
