@@ -54,7 +54,7 @@ def tiny_model_cfg() -> dict:
 @pytest.fixture(scope='session')
 def digits_root(tmp_path_factory) -> str:
     """scikit-learn digits in the ImageNet layout, built once per session."""
-    from mimae.datasets import build_digits_imagenet
+    from mimae.dataset_builders import build_digits_imagenet
     root = str(tmp_path_factory.mktemp('digits'))
     build_digits_imagenet(root)
     return root

@@ -22,7 +22,7 @@ def data_options(coco_root):
 
 @pytest.fixture(scope='module')
 def trained(pretrain_checkpoint, tmp_path_factory):
-    from mimae.datasets import build_tiny_coco
+    from mimae.dataset_builders import build_tiny_coco
     tmp = tmp_path_factory.mktemp('det')
     coco_root = str(tmp / 'coco')
     build_tiny_coco(coco_root)

@@ -20,7 +20,7 @@ def data_options(ade_root):
 
 @pytest.fixture(scope='module')
 def trained(pretrain_checkpoint, tmp_path_factory):
-    from mimae.datasets import build_tiny_ade20k
+    from mimae.dataset_builders import build_tiny_ade20k
     tmp = tmp_path_factory.mktemp('seg')
     ade_root = str(tmp / 'ade' / 'ADEChallengeData2016')
     build_tiny_ade20k(ade_root)

@@ -4,12 +4,12 @@
 
 writes ``data/digit_scenes/coco`` (COCO 2017 instances layout) and
 ``data/digit_scenes/ade/ADEChallengeData2016`` (ADE20K layout); see
-:mod:`mimae.datasets.digit_scenes`.
+:mod:`mimae.dataset_builders.digit_scenes`.
 """
 import argparse
 import os.path as osp
 
-from mimae.datasets import (build_digit_scenes_ade20k,
+from mimae.dataset_builders import (build_digit_scenes_ade20k,
                             build_digit_scenes_coco)
 
 

@@ -4,7 +4,7 @@
 """
 import argparse
 
-from mimae.datasets import build_digits_imagenet
+from mimae.dataset_builders import build_digits_imagenet
 
 
 def main() -> None:
