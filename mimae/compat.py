@@ -1,12 +1,16 @@
-"""Fixes that OpenMMLab 2.x (last released in 2024) needs on torch >= 2.6.
+"""Everything ``import mimae`` changes in other libraries, in one place.
 
-Every fix the stack needs lives here and nowhere else. They are applied once,
-when :mod:`mimae` is imported, and each is guarded so that it does nothing
-where it is not needed (a CUDA build of torch, a GPU machine, an upstream
-release that already fixed it). Nothing in site-packages is edited.
+OpenMMLab 2.x (last released in 2024) needs fixes on torch >= 2.6, and
+mimae makes mmengine's checkpoint writes crash-safe. Each change lives here
+and nowhere else, has a name and a reason, and is applied once, when
+:mod:`mimae` is imported, guarded so that it does nothing where it is not
+needed (a CUDA build of torch, a GPU machine, an upstream release that
+already fixed it). Nothing in site-packages is edited.
 
-``APPLIED`` records which fixes took effect in this process, so tests and bug
-reports can tell.
+``APPLIED`` records which changes took effect in this process, so tests and
+bug reports can tell. ``MIMAE_SKIP_FIXES=name[,name...]`` in the environment
+turns the named ones off (an unknown name is refused, listing the known
+ones); without the first four the stack does not run on torch 2.13 CPU.
 
 1. ``torchvision_cpu``: the PyPI torchvision 0.28.0 wheel (the only release
    pinned to torch 2.13) is a CUDA build. On CPU torch its ``_C`` extension
@@ -30,7 +34,15 @@ reports can tell.
 4. ``ddp_cpu_device_ids``: mmengine wraps the model in
    ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``, which torch
    refuses for a CPU module. For CPU modules ``device_ids`` is dropped.
+5. ``atomic_local_backend``: mmengine's ``local`` file backend writes in
+   place, so a run killed while saving leaves a truncated checkpoint (and
+   with ``max_keep_ckpts=1`` the previous one is already deleted).
+   :class:`mimae.engine.AtomicLocalBackend` (temporary file, fsync, rename)
+   replaces it through mmengine's ``register_backend``; every local
+   ``put``/``put_text`` (checkpoints, dumped configs, mimae's dataset
+   builders) becomes all-or-nothing.
 """
+import os
 import importlib.util
 import os.path as osp
 import sys
@@ -140,17 +152,41 @@ def fix_ddp_cpu_device_ids() -> bool:
     return True
 
 
+def fix_atomic_local_backend() -> bool:
+    """Make mmengine's local file writes atomic (temp file + rename)."""
+    from mmengine.fileio.backends import register_backend
+
+    from .engine.atomic_local_backend import AtomicLocalBackend
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
     'checkpoint_weights_only': fix_checkpoint_weights_only,
     'dist_init_cpu': fix_dist_init_cpu,
     'ddp_cpu_device_ids': fix_ddp_cpu_device_ids,
+    'atomic_local_backend': fix_atomic_local_backend,
 }
 
 
 def apply_all() -> List[str]:
-    """Apply every fix once; return the names of those that took effect."""
+    """Apply every change once, except those named in ``MIMAE_SKIP_FIXES``.
+
+    Returns:
+        List[str]: the names of the changes in effect.
+
+    Raises:
+        ValueError: if ``MIMAE_SKIP_FIXES`` names an unknown change.
+    """
+    skip = {name.strip() for name in
+            os.environ.get('MIMAE_SKIP_FIXES', '').split(',') if name.strip()}
+    unknown = sorted(skip - set(FIXES))
+    if unknown:
+        raise ValueError(
+            f'MIMAE_SKIP_FIXES names {unknown}, which mimae.compat does not '
+            f'have; the known names are {sorted(FIXES)}.')
     for name, fix in FIXES.items():
-        if name not in APPLIED and fix():
+        if name not in APPLIED and name not in skip and fix():
             APPLIED.append(name)
     return list(APPLIED)

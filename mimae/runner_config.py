@@ -5,7 +5,7 @@ Shared by ``tools/train.py`` and ``tools/test.py`` so that every config kind
 treatment and bad input fails before anything is built.
 """
 import os.path as osp
-from typing import Iterator, Optional, Sequence, Tuple
+from typing import Iterator, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -50,32 +50,6 @@ def check_data_roots(cfg: Config,
                 f'{osp.abspath(".")}). Put the dataset there in its standard '
                 f'layout or point the config at it, e.g. --cfg-options '
                 f'{where}.data_root=/path/to/data')
-
-
-def set_pretrained(cfg: Config, checkpoint: Optional[str]) -> None:
-    """Point the backbone's ``Pretrained`` init at ``checkpoint``.
-
-    The transfer configs name their pre-trained checkpoint once, in a
-    top-level ``pretrained`` variable; mmengine resolves it into
-    ``model.backbone.init_cfg`` when the file is read, so overriding the
-    variable later (``--cfg-options pretrained=...``) must be carried over
-    here.
-
-    Raises:
-        ValueError: if the config's backbone has no ``Pretrained`` init.
-    """
-    if checkpoint is None:
-        return
-    # A k-NN evaluation's backbone is its retriever's first image encoder.
-    backbone = cfg.model.get('backbone') or (
-        cfg.model.get('image_encoder') or [{}])[0]
-    init_cfg = backbone.get('init_cfg')
-    if not isinstance(init_cfg, dict) or init_cfg.get('type') != 'Pretrained':
-        raise ValueError(
-            'pretrained= was given but model.backbone.init_cfg is '
-            f'{init_cfg!r}, not a Pretrained init to point at it.')
-    cfg.pretrained = checkpoint
-    init_cfg.checkpoint = checkpoint
 
 
 def add_metrics_file(cfg: Config, out_file: str) -> None:

@@ -36,7 +36,8 @@ TINY_MODEL = dict(
         patch_size=8,
         loss=dict(type='PixelReconstructionLoss', criterion='L2')),
     mi_max_head=dict(
-        type='MaxMIHead', hid_channels=64, out_channels=16, loss_weight=0.5),
+        type='MaxMIHead', hid_channels=64, out_channels=16,
+        loss=dict(type='CrossEntropyLoss', loss_weight=0.5)),
     mi_min_head=dict(type='MinMIHead', hid_channels=32, loss_weight=0.5),
     data_preprocessor=dict(
         type='SelfSupDataPreprocessor',
@@ -53,7 +54,7 @@ def tiny_model_cfg() -> dict:
 @pytest.fixture(scope='session')
 def digits_root(tmp_path_factory) -> str:
     """scikit-learn digits in the ImageNet layout, built once per session."""
-    from mimae.datasets import build_digits_imagenet
+    from mimae.dataset_builders import build_digits_imagenet
     root = str(tmp_path_factory.mktemp('digits'))
     build_digits_imagenet(root)
     return root

@@ -24,7 +24,7 @@ def test_every_needed_fix_is_applied():
     # fix everywhere; the PyPI torchvision (a CUDA build) only breaks on a
     # CPU build of torch; the distributed fixes are for machines without
     # CUDA. On a GPU machine those stay off.
-    expected = {'checkpoint_weights_only'}
+    expected = {'checkpoint_weights_only', 'atomic_local_backend'}
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
     if CPU_ONLY:
@@ -88,3 +88,26 @@ def test_distributed_init_and_ddp_on_cpu(free_port):
 def test_fixes_are_idempotent():
     before = list(compat.APPLIED)
     assert compat.apply_all() == before
+
+
+def test_changes_can_be_turned_off_by_name():
+    code = """
+        import mimae
+        from mimae import compat
+        from mmengine.fileio.backends.registry_utils import backends
+        print(sorted(compat.APPLIED), backends['local'].__name__)
+    """
+    skipped = run_python(
+        code, env=dict(MIMAE_SKIP_FIXES='atomic_local_backend'))
+    assert skipped.returncode == 0, skipped.stderr[-3000:]
+    assert 'atomic_local_backend' not in skipped.stdout
+    assert skipped.stdout.split()[-1] == 'LocalBackend'
+    default = run_python(code)
+    assert default.stdout.split()[-1] == 'AtomicLocalBackend'
+
+
+def test_unknown_change_name_is_refused():
+    bad = run_python('import mimae', env=dict(MIMAE_SKIP_FIXES='atomic'))
+    assert bad.returncode != 0
+    assert "MIMAE_SKIP_FIXES names ['atomic']" in bad.stderr
+    assert 'atomic_local_backend' in bad.stderr

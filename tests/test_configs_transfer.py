@@ -19,15 +19,21 @@ def load(rel):
 
 @pytest.mark.parametrize('path', TRANSFER,
                          ids=lambda p: osp.relpath(p, CONFIGS))
-def test_backbone_is_loaded_from_the_pretrained_variable(path):
+def test_backbone_is_loaded_from_a_pretraining_checkpoint(path):
     cfg = Config.fromfile(path)
     assert 'mimae' in cfg.custom_imports.imports
     # A k-NN evaluation's backbone is its retriever's image encoder.
-    backbone = cfg.model.get('backbone') or cfg.model.image_encoder[0]
-    assert backbone.type.split('.')[-1] == 'MIMAEViT'
-    assert backbone.masking is False
-    assert backbone.init_cfg == dict(
-        type='Pretrained', checkpoint=cfg.pretrained, prefix='backbone.')
+    backbone = cfg.model.get('backbone') or cfg.model.image_encoder
+    # MMPretrain's ViT, or ViTDet for detection: the pre-training encoder's
+    # parameter names, checked by StrictPretrainedHook.
+    expected = 'ViTDet' if cfg.default_scope == 'mmdet' else \
+        'VisionTransformer'
+    assert backbone.type.split('.')[-1] == expected
+    init = backbone.init_cfg
+    assert (init.type, init.prefix) == ('Pretrained', 'backbone.')
+    assert init.checkpoint.startswith('work_dirs/')
+    assert dict(type='StrictPretrainedHook') in cfg.custom_hooks
+    assert 'pretrained' not in cfg  # set where MMPretrain documents it
 
 
 @pytest.mark.parametrize(
@@ -37,10 +43,10 @@ def test_mae_twin_differs_only_in_the_checkpoint(path):
     mae = Config.fromfile(path)
     mimae = Config.fromfile(
         osp.join(osp.dirname(path), 'mi' + osp.basename(path)))
-    assert 'mae_vit-base-p16_8xb512' in mae.pretrained
-    assert 'mimae_vit-base-p16_8xb128' in mimae.pretrained
-    mae.model.backbone.init_cfg.checkpoint = mimae.pretrained
-    mae.pretrained = mimae.pretrained
+    ours = mimae.model.backbone.init_cfg.checkpoint
+    assert 'mae_vit-base-p16_8xb512' in mae.model.backbone.init_cfg.checkpoint
+    assert 'mimae_vit-base-p16_8xb128' in ours
+    mae.model.backbone.init_cfg.checkpoint = ours
     assert mae.to_dict() == mimae.to_dict()
 
 

@@ -6,16 +6,14 @@ in the config's ``default_scope``.
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import mimae  # noqa: E402,F401  (first: patches the stack, registers modules)
-import torch.distributed as dist  # noqa: E402
-from mimae.runner_config import add_metrics_file, check_data_roots  # noqa: E402,E501
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import mimae  # noqa: F401  (first: patches the stack, registers modules)
+import torch.distributed as dist
+from mimae.runner_config import add_metrics_file, check_data_roots  # noqa: E501
+from mmengine.config import Config, DictAction
+from mmengine.model import is_model_wrapper
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 
 def parse_args() -> argparse.Namespace:

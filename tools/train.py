@@ -7,16 +7,13 @@ registration), then builds an mmengine runner in the config's
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import mimae  # noqa: E402,F401  (first: patches the stack, registers modules)
-import torch.distributed as dist  # noqa: E402
-from mimae.runner_config import (  # noqa: E402
-    add_metrics_file, check_data_roots, set_pretrained)
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import mimae  # noqa: F401  (first: patches the stack, registers modules)
+import torch.distributed as dist
+from mimae.runner_config import add_metrics_file, check_data_roots
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,8 +42,8 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings, key=value (e.g. '
-        'train_dataloader.batch_size=32); pretrained=CKPT sets the '
-        'backbone checkpoint of a transfer config')
+        'train_dataloader.batch_size=32; a transfer config\'s pre-trained '
+        'checkpoint: model.backbone.init_cfg.checkpoint=CKPT)')
     parser.add_argument(
         '--metrics-out',
         help='write the last validation metrics to this JSON file')
@@ -83,7 +80,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.auto_scale_lr.enable = True
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-        set_pretrained(cfg, args.cfg_options.get('pretrained'))
     if args.metrics_out is not None:
         add_metrics_file(cfg, args.metrics_out)
     return cfg

@@ -25,7 +25,7 @@ arms = [
 tasks = [
     dict(name='knn', mode='test', metric='accuracy/top1',
          config='configs/cls/mimae_vit-base-p16_knn-k20_in1k.py',
-         init_cfg_key='model.image_encoder.0.init_cfg'),
+         init_cfg_key='model.image_encoder.init_cfg'),
     dict(name='linear', metric='accuracy/top1',
          config='configs/cls/mimae_vit-base-p16_8xb2048-linear-coslr-90e_in1k.py'),  # noqa: E501
     dict(name='finetune', metric='accuracy/top1',

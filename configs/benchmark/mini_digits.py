@@ -47,7 +47,7 @@ cls_loaders = {
 tasks = [
     dict(name='knn', mode='test', metric='accuracy/top1',
          config='configs/cls/mimae_vit-tiny-p4_knn-k20_digits.py',
-         init_cfg_key='model.image_encoder.0.init_cfg',
+         init_cfg_key='model.image_encoder.init_cfg',
          cfg_options={'test_dataloader.num_workers': 0,
                       'model.prototype.num_workers': 0}),
     dict(name='linear', metric='accuracy/top1',

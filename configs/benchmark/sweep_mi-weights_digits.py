@@ -19,7 +19,7 @@ arms = [
                       'model.mi_min_head': None}),
 ] + [
     dict(name=f'max{lmax}-min{lmin}', config={{_base_.pretrain_config}},
-         cfg_options={'model.mi_max_head.loss_weight': lmax,
+         cfg_options={'model.mi_max_head.loss.loss_weight': lmax,
                       'model.mi_min_head.loss_weight': lmin})
     for lmax in lambda_max for lmin in lambda_min
 ]
@@ -39,7 +39,7 @@ sweep_val = {
 tasks = [
     dict(name='knn', mode='test', metric='accuracy/top1',
          config='configs/cls/mimae_vit-tiny-p4_knn-k20_digits.py',
-         init_cfg_key='model.image_encoder.0.init_cfg',
+         init_cfg_key='model.image_encoder.init_cfg',
          cfg_options={'test_dataloader.num_workers': 0,
                       'test_dataloader.dataset.split': 'train',
                       'test_dataloader.dataset.ann_file': 'meta/sweep_val.txt',

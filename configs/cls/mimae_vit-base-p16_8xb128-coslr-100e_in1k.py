@@ -4,25 +4,19 @@
 # label smoothing 0.1), with the pre-training backbone loaded directly.
 _base_ = 'mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py'
 
-# The pre-training checkpoint (mmengine format, keys 'backbone.*').
-# Override with --cfg-options pretrained=PATH.
-pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
-
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
+# MMPretrain's fine-tuning ViT (drop path 0.1, avg-pooled feature, no final
+# norm) from the pre-training checkpoint (mmengine format, keys
+# 'backbone.*'); another one: --cfg-options
+# model.backbone.init_cfg.checkpoint=PATH.
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='MIMAEViT',
-        masking=False,
-        arch='b',
-        img_size=224,
-        patch_size=16,
-        drop_path_rate=0.1,
-        out_type='avg_featmap',
-        final_norm=False,
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
+            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth')))  # noqa: E501
 
 # Same layer-decay rule as MMPretrain's constructor; ours also serves the
 # detection and segmentation configs.

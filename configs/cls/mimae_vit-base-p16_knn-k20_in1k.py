@@ -3,14 +3,15 @@
 # prototypes (their features, 3.9 GB in fp32, are kept on each GPU), val is
 # scored. Evaluation only:
 #   tools/dist_test.sh configs/cls/mimae_vit-base-p16_knn-k20_in1k.py "" 8 \
-#       --cfg-options model.image_encoder.0.init_cfg.checkpoint=CKPT
+#       --cfg-options model.image_encoder.init_cfg.checkpoint=CKPT
 # The feature is the mean patch token after the pre-trained final norm (the
 # pooling of the MI heads), as in the CPU config.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
-pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
-
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 data_root = 'data/imagenet'
 test_pipeline = [
@@ -35,18 +36,19 @@ test_cfg = dict()
 
 model = dict(
     type='WeightedKNNClassifier',
-    image_encoder=[
-        dict(
-            type='MIMAEViT',
-            masking=False,
-            arch='b',
-            img_size=224,
-            patch_size=16,
-            out_type='avg_featmap',
-            final_norm=True,
-            init_cfg=dict(
-                type='Pretrained', checkpoint=pretrained, prefix='backbone.'))
-    ],
+    image_encoder=dict(
+        type='VisionTransformer',
+        arch='b',
+        img_size=224,
+        patch_size=16,
+        out_type='avg_featmap',
+        final_norm=True,
+        init_cfg=dict(
+            type='Pretrained',
+            # The pre-training checkpoint (keys 'backbone.*'); another one:
+            # --cfg-options model.image_encoder.init_cfg.checkpoint=PATH
+            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth',  # noqa: E501
+            prefix='backbone.')),
     prototype=prototype_dataloader,
     num_classes=1000,
     k=20,

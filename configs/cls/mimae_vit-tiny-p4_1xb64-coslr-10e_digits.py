@@ -2,9 +2,10 @@
 # protocol at CPU scale): the demo checkpoint's backbone is loaded directly.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
-pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
-
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 data_root = 'data/digits/'
 classes = [f'digit_{i}' for i in range(10)]
@@ -17,8 +18,7 @@ data_preprocessor = dict(
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='MIMAEViT',
-        masking=False,
+        type='VisionTransformer',
         arch=dict(
             embed_dims=64, num_layers=4, num_heads=4,
             feedforward_channels=256),
@@ -28,7 +28,11 @@ model = dict(
         out_type='avg_featmap',
         final_norm=False,
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+            type='Pretrained',
+            # The pre-training checkpoint (keys 'backbone.*'); another one:
+            # --cfg-options model.backbone.init_cfg.checkpoint=PATH
+            checkpoint='work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth',  # noqa: E501
+            prefix='backbone.')),
     head=dict(
         type='LinearClsHead',
         num_classes=10,

@@ -5,7 +5,6 @@
 # so the anchor and RoI strides follow.
 _base_ = './mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_coco.py'
 
-pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
 image_size = (64, 64)
 strides = [1, 2, 4, 8, 16]
 classes = ('digit_0', 'digit_1', 'digit_2')
@@ -26,7 +25,9 @@ model = dict(
         patch_size=4,
         window_size=4,
         global_attn_indexes=[1, 3],
-        init_cfg=dict(checkpoint=pretrained)),
+        # The demo's MI-MAE checkpoint (make demo).
+        init_cfg=dict(
+            checkpoint='work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth')),  # noqa: E501
     neck=dict(
         backbone_channel=64, in_channels=[16, 32, 64, 64], out_channels=32),
     rpn_head=dict(

@@ -8,17 +8,16 @@
 # says. mmseg's layer-decay rule also decays cls_token; ours does not.
 _base_ = 'mmseg::mae/mae-base_upernet_8xb2-amp-160k_ade20k-512x512.py'
 
-# The pre-training checkpoint; override with --cfg-options pretrained=PATH.
-pretrained = 'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'  # noqa: E501
-
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
+# mmengine's Pretrained init loads leniently; this refuses a checkpoint
+# whose keys do not match the backbone, listing them.
+custom_hooks = [dict(type='StrictPretrainedHook')]
 
 model = dict(
     pretrained=None,
     backbone=dict(
         _delete_=True,
-        type='mmpretrain.MIMAEViT',
-        masking=False,
+        type='mmpretrain.VisionTransformer',
         arch='b',
         img_size=512,
         patch_size=16,
@@ -29,7 +28,11 @@ model = dict(
         layer_scale_init_value=1.0,
         final_norm=False,
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
+            type='Pretrained',
+            # The pre-training checkpoint (keys 'backbone.*'); another one:
+            # --cfg-options model.backbone.init_cfg.checkpoint=PATH
+            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth',  # noqa: E501
+            prefix='backbone.')))
 
 optim_wrapper = dict(
     _delete_=True,

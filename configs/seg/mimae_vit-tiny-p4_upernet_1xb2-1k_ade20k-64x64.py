@@ -3,7 +3,6 @@
 # ADE20K-layout dataset, BN instead of SyncBN (SyncBN needs GPUs).
 _base_ = './mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'
 
-pretrained = 'work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
 crop_size = (64, 64)
 norm_cfg = dict(type='BN', requires_grad=True)
 
@@ -17,7 +16,9 @@ model = dict(
         img_size=64,
         patch_size=4,
         out_indices=[0, 1, 2, 3],
-        init_cfg=dict(checkpoint=pretrained)),
+        # The demo's MI-MAE checkpoint (make demo).
+        init_cfg=dict(
+            checkpoint='work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth')),  # noqa: E501
     neck=dict(embed_dim=64, norm_cfg=norm_cfg),
     decode_head=dict(in_channels=[64] * 4, channels=32, norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=64, channels=16, norm_cfg=norm_cfg),

@@ -6,8 +6,9 @@ truncated ``epoch_N.pth``, and with ``max_keep_ckpts=1`` the previous
 checkpoint has already been deleted by then. This backend writes to a
 temporary file in the same directory, syncs it, and renames it over the
 target, so the target is always either the old file or the complete new one.
-It replaces the ``local`` backend through mmengine's ``register_backend``
-when :mod:`mimae` is imported.
+:func:`mimae.compat.fix_atomic_local_backend` registers it as mmengine's
+``local`` backend when :mod:`mimae` is imported (``MIMAE_SKIP_FIXES`` lists
+how to turn that off).
 """
 import os
 import os.path as osp
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Union
 
-from mmengine.fileio.backends import LocalBackend, register_backend
+from mmengine.fileio.backends import LocalBackend
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -45,5 +46,3 @@ class AtomicLocalBackend(LocalBackend):
         """Write text to ``filepath`` atomically."""
         self.put(obj.encode(encoding), filepath)
 
-
-register_backend('local', AtomicLocalBackend, force=True, prefixes='')

@@ -35,7 +35,7 @@ def suite_body() -> str:
         tasks = [
             dict(name='knn', mode='test', metric='accuracy/top1',
                  config={KNN!r},
-                 init_cfg_key='model.image_encoder.0.init_cfg'),
+                 init_cfg_key='model.image_encoder.init_cfg'),
             dict(name='linear', metric='accuracy/top1', config={LINEAR!r}),
         ]
         """)
@@ -84,9 +84,9 @@ def test_task_options_put_the_checkpoint_into_the_init_cfg(tmp_path):
     suite = Suite.fromfile(write_suite(tmp_path, suite_body()))
     knn = suite.tasks[0]
     assert suite.task_options(knn, '/x/epoch_2.pth')[
-        'model.image_encoder.0.init_cfg.checkpoint'] == '/x/epoch_2.pth'
+        'model.image_encoder.init_cfg.checkpoint'] == '/x/epoch_2.pth'
     assert suite.task_options(knn, None)[
-        'model.image_encoder.0.init_cfg'] is None
+        'model.image_encoder.init_cfg'] is None
 
 
 def test_evaluation_only_mode_replaces_the_pretraining_arms(tmp_path):
@@ -116,7 +116,7 @@ def test_evaluation_only_mode_replaces_the_pretraining_arms(tmp_path):
      'different numbers of masked views'),
     (("pretrain_epochs = 40", 'pretrain_epochs = 12'),
      r"param_scheduler\[0\].end at 1.2"),
-    (("init_cfg_key='model.image_encoder.0.init_cfg'",
+    (("init_cfg_key='model.image_encoder.init_cfg'",
       "init_cfg_key='model.backbone.init_cfg'"),
      'not a Pretrained init'),
     (("metric='accuracy/top1', config='configs", "config='configs"),

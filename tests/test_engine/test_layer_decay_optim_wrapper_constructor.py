@@ -5,10 +5,10 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
 BACKBONE = dict(
-    type='mmpretrain.MIMAEViT',
+    type='mmpretrain.VisionTransformer',
     arch=dict(embed_dims=32, num_layers=4, num_heads=2,
               feedforward_channels=64),
-    img_size=32, patch_size=8, masking=False, final_norm=False)
+    img_size=32, patch_size=8, final_norm=False)
 BASE_LR, RATE = 1e-3, 0.5
 OPTIM = dict(
     type='OptimWrapper',
@@ -21,7 +21,7 @@ def classifier():
     from mmpretrain.registry import MODELS
     return 'mmpretrain', MODELS.build(
         dict(type='ImageClassifier',
-             backbone=dict(BACKBONE, type='MIMAEViT',
+             backbone=dict(BACKBONE, type='VisionTransformer',
                            out_type='avg_featmap'),
              head=dict(type='LinearClsHead', num_classes=3, in_channels=32)))
 
@@ -36,10 +36,12 @@ def segmentor():
 
 
 def detector():
+    import mimae.models.necks  # noqa: F401  (SimpleFPN, for mmdet)
     from mmdet.registry import MODELS
     return 'mmdet', MODELS.build(
         dict(type='RetinaNet',
-             backbone=dict(BACKBONE, out_type='featmap', out_indices=[3]),
+             backbone=dict(BACKBONE, type='mmpretrain.ViTDet', window_size=2,
+                           global_attn_indexes=[3], out_indices=[3]),
              neck=dict(type='SimpleFPN', backbone_channel=32,
                        in_channels=[8, 16, 32, 32], out_channels=16,
                        num_outs=5),

@@ -2,6 +2,7 @@
 import pytest
 import torch
 from mimae.checkpoint_keys import mae_to_mimae, mimae_to_timm
+from mimae.engine import StrictPretrainedHook
 from mmpretrain.registry import MODELS
 from tests_support import run_tool
 
@@ -20,7 +21,7 @@ def timm_vit():
 
 def our_vit():
     model = MODELS.build(
-        dict(type='MIMAEViT', masking=False, out_type='raw', img_size=32,
+        dict(type='VisionTransformer', out_type='raw', img_size=32,
              patch_size=8, arch=dict(embed_dims=32, num_layers=2,
                                      num_heads=2, feedforward_channels=64)))
     model.eval()
@@ -101,12 +102,13 @@ def test_command_line_round_trip(tmp_path):
     assert all(torch.equal(back[k], original[k]) for k in original)
     # The converted checkpoint is a valid `pretrained` for our backbone.
     model = MODELS.build(
-        dict(type='MIMAEViT', masking=False, out_type='featmap', img_size=32,
+        dict(type='VisionTransformer', out_type='featmap', img_size=32,
              patch_size=8, final_norm=False,
              arch=dict(embed_dims=32, num_layers=2, num_heads=2,
                        feedforward_channels=64),
              init_cfg=dict(type='Pretrained', checkpoint=str(ours),
                            prefix='backbone.')))
     model.init_weights()
+    StrictPretrainedHook().check(model)  # every key found its place
     assert torch.equal(model.layers[1].attn.qkv.weight,
                        original['blocks.1.attn.qkv.weight'])

@@ -28,7 +28,8 @@ def finetuned(digits_root, pretrain_checkpoint, tmp_path_factory):
     work_dir = str(tmp / 'work')
     result = run_tool([
         'tools/train.py', TINY_CLS, '--work-dir', work_dir,
-        '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_epochs=1'
+        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
+        'train_cfg.max_epochs=1'
     ] + data_options(digits_root))
     return work_dir, result, backbone, ckpt
 
@@ -39,8 +40,9 @@ def test_one_iteration_and_validation_from_the_pretraining_checkpoint(
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     # Every backbone tensor of the checkpoint loaded; only fc_norm is new,
     # and the final norm that fine-tuning drops is reported as unused.
-    # ...from the checkpoint given on the command line (pretrained=...).
-    assert f'Loaded {len(backbone) - 2} backbone tensors from {ckpt}' in log
+    # ...from the checkpoint given on the command line
+    # (model.backbone.init_cfg.checkpoint=...), checked by the hook.
+    assert f'backbone: all {len(backbone) - 2} tensors loaded from {ckpt}' in log
     assert "initialised explicitly: ['ln2.bias', 'ln2.weight']" in log
     assert "unused: ['ln1.bias', 'ln1.weight']" in log
     assert 'Epoch(train) [1][1/1]' in log

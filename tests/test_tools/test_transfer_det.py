@@ -22,7 +22,7 @@ def data_options(coco_root):
 
 @pytest.fixture(scope='module')
 def trained(pretrain_checkpoint, tmp_path_factory):
-    from mimae.datasets import build_tiny_coco
+    from mimae.dataset_builders import build_tiny_coco
     tmp = tmp_path_factory.mktemp('det')
     coco_root = str(tmp / 'coco')
     build_tiny_coco(coco_root)
@@ -30,7 +30,8 @@ def trained(pretrain_checkpoint, tmp_path_factory):
     work_dir = str(tmp / 'work')
     run_tool([
         'tools/train.py', TINY_DET, '--work-dir', work_dir,
-        '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
+        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
+        'train_cfg.max_iters=1',
         'train_cfg.val_interval=1'
     ] + data_options(coco_root))
     return work_dir, coco_root, backbone, ckpt
@@ -41,8 +42,9 @@ def test_one_iteration_and_coco_ap_from_the_pretraining_checkpoint(trained):
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     # All backbone tensors but the dropped final norm load; only the
     # relative position tables are new.
-    # ...from the checkpoint given on the command line (pretrained=...).
-    assert f'Loaded {len(backbone) - 2} backbone tensors from {ckpt}' in log
+    # ...from the checkpoint given on the command line
+    # (model.backbone.init_cfg.checkpoint=...), checked by the hook.
+    assert f'backbone: all {len(backbone) - 2} tensors loaded from {ckpt}' in log
     new = sorted(f'layers.{i}.attn.rel_pos_{a}' for i in range(4)
                  for a in 'hw')
     assert f'initialised explicitly: {new}' in log

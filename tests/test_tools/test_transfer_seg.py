@@ -20,7 +20,7 @@ def data_options(ade_root):
 
 @pytest.fixture(scope='module')
 def trained(pretrain_checkpoint, tmp_path_factory):
-    from mimae.datasets import build_tiny_ade20k
+    from mimae.dataset_builders import build_tiny_ade20k
     tmp = tmp_path_factory.mktemp('seg')
     ade_root = str(tmp / 'ade' / 'ADEChallengeData2016')
     build_tiny_ade20k(ade_root)
@@ -28,7 +28,8 @@ def trained(pretrain_checkpoint, tmp_path_factory):
     work_dir = str(tmp / 'work')
     run_tool([
         'tools/train.py', TINY_SEG, '--work-dir', work_dir,
-        '--cfg-options', f'pretrained={ckpt}', 'train_cfg.max_iters=1',
+        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
+        'train_cfg.max_iters=1',
         'train_cfg.val_interval=1'
     ] + data_options(ade_root))
     return work_dir, ade_root, backbone, ckpt
@@ -39,8 +40,9 @@ def test_one_iteration_and_miou_from_the_pretraining_checkpoint(trained):
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     # All backbone tensors but the dropped final norm load; only the layer
     # scales are new.
-    # ...from the checkpoint given on the command line (pretrained=...).
-    assert f'Loaded {len(backbone) - 2} backbone tensors from {ckpt}' in log
+    # ...from the checkpoint given on the command line
+    # (model.backbone.init_cfg.checkpoint=...), checked by the hook.
+    assert f'backbone: all {len(backbone) - 2} tensors loaded from {ckpt}' in log
     new = sorted(f'layers.{i}.{m}.gamma{j}.weight' for i in range(4)
                  for m, j in (('attn', 1), ('ffn', 2)))
     assert f'initialised explicitly: {new}' in log

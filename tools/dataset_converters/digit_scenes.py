@@ -4,14 +4,12 @@
 
 writes ``data/digit_scenes/coco`` (COCO 2017 instances layout) and
 ``data/digit_scenes/ade/ADEChallengeData2016`` (ADE20K layout); see
-:mod:`mimae.datasets.digit_scenes`.
+:mod:`mimae.dataset_builders.digit_scenes`.
 """
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # noqa: E501
-from mimae.datasets import (build_digit_scenes_ade20k,  # noqa: E402
+from mimae.dataset_builders import (build_digit_scenes_ade20k,
                             build_digit_scenes_coco)
 
 

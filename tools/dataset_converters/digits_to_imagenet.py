@@ -3,11 +3,8 @@
     python tools/dataset_converters/digits_to_imagenet.py data/digits
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from mimae.datasets import build_digits_imagenet  # noqa: E402
+from mimae.dataset_builders import build_digits_imagenet
 
 
 def main() -> None:

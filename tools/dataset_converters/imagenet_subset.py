@@ -11,12 +11,10 @@ sorted class-folder order (the order of the 1000 ImageNet classes).
 import argparse
 import os
 import os.path as osp
-import sys
 from typing import List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-import mimae  # noqa: E402,F401  (atomic local writes)
-from mmengine.fileio import put_text  # noqa: E402
+import mimae  # noqa: F401  (atomic local writes)
+from mmengine.fileio import put_text
 
 
 def write_subset(root: str, subset_list: str, out_name: str = '') -> str:

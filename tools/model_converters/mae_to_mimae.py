@@ -12,11 +12,9 @@ import argparse
 import hashlib
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-import torch  # noqa: E402
-from mimae.checkpoint_keys import mae_to_mimae  # noqa: E402
+import torch
+from mimae.checkpoint_keys import mae_to_mimae
 
 
 def sha256(path: str) -> str:

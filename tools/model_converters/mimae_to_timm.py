@@ -13,11 +13,9 @@ The decoder and the MI heads are left out and listed.
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-import torch  # noqa: E402
-from mimae.checkpoint_keys import mimae_to_timm  # noqa: E402
+import torch
+from mimae.checkpoint_keys import mimae_to_timm
 
 
 def main() -> None:

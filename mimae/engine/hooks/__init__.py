@@ -1,3 +1,4 @@
 from .metrics_file_hook import MetricsFileHook
+from .strict_pretrained_hook import StrictPretrainedHook
 
-__all__ = ['MetricsFileHook']
+__all__ = ['MetricsFileHook', 'StrictPretrainedHook']

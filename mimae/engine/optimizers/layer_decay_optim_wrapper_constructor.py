@@ -41,7 +41,7 @@ class LayerDecayOptimWrapperConstructor(
                 raise TypeError(
                     f'{type(module).__name__} has no get_layer_depth and no '
                     'backbone with one: layer-wise lr decay needs a ViT-like '
-                    'backbone such as MIMAEViT.')
+                    'backbone such as VisionTransformer or ViTDet.')
             get_layer_depth = partial(
                 backbone.get_layer_depth, prefix='backbone.')
         super().add_params(

@@ -1,3 +1,4 @@
 from .mimae_vit import MIMAEViT
+from .vitdet import ViTDet
 
-__all__ = ['MIMAEViT']
+__all__ = ['MIMAEViT', 'ViTDet']

@@ -1,59 +1,25 @@
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmcv.cnn.bricks.drop import build_dropout
-from mmengine.logging import print_log
-from mmengine.runner.checkpoint import _load_checkpoint
-from mmpretrain.models.backbones.vision_transformer import VisionTransformer
-from mmpretrain.models.backbones.vit_sam import (Attention, window_partition,
-                                                 window_unpartition)
 from mmpretrain.models.selfsup.mae import MAEViT
-from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 
-class WindowedRelPosAttention(Attention):
-    """SAM/ViTDet attention: optional windows, decomposed relative position.
+def check_patch_grid(img_size: Union[int, Sequence[int]],
+                     patch_size: int) -> None:
+    """Refuse an image size that the patch size does not divide.
 
-    Reuses :class:`mmpretrain.models.backbones.vit_sam.Attention`, whose
-    ``qkv`` and ``proj`` are named like :class:`VisionTransformer`'s, so the
-    pre-trained weights load unchanged; ``rel_pos_h`` / ``rel_pos_w`` are the
-    only new parameters (zero-initialised, as in ViTDet). Adds the window
-    partition and the attention branch's drop path that ViTDet has.
-
-    Args:
-        embed_dims (int): Token width.
-        num_heads (int): Attention heads.
-        window_size (int): Window side in tokens; 0 for global attention.
-        input_size (Tuple[int, int]): Token grid of the image (sizes the
-            relative position tables of global layers).
-        use_rel_pos (bool): Add decomposed relative position terms.
-        drop_path_rate (float): Drop path of the attention branch.
+    Raises:
+        ValueError: naming both sizes and the nearest size that works.
     """
-
-    def __init__(self, embed_dims: int, num_heads: int, window_size: int,
-                 input_size: Tuple[int, int], use_rel_pos: bool,
-                 drop_path_rate: float) -> None:
-        super().__init__(
-            embed_dims,
-            num_heads,
-            qkv_bias=True,
-            use_rel_pos=use_rel_pos,
-            input_size=(window_size, window_size)
-            if window_size else input_size)
-        self.window_size = window_size
-        self.drop_path = build_dropout(
-            dict(type='DropPath', drop_prob=drop_path_rate))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x: B x H x W x C -> B x H x W x C."""
-        if self.window_size:
-            H, W = x.shape[1:3]
-            x, pad_hw = window_partition(x, self.window_size)
-        x = super().forward(x)
-        if self.window_size:
-            x = window_unpartition(x, self.window_size, pad_hw, (H, W))
-        return self.drop_path(x)
+    for size in (img_size if isinstance(img_size, (tuple, list)) else
+                 (img_size, )):
+        if size % patch_size:
+            raise ValueError(
+                f'img_size={img_size} is not a multiple of '
+                f'patch_size={patch_size}: choose an image size that the '
+                'patch size divides (e.g. '
+                f'{size // patch_size * patch_size}).')
 
 
 @MODELS.register_module()
@@ -72,44 +38,23 @@ class MIMAEViT(MAEViT):
     mask ``k`` of image ``b``, so ``x.view(K, B, ...)`` groups rows by mask.
 
     With ``num_masks=1`` the forward pass (random draws included) is exactly
-    that of :class:`mmpretrain.models.MAEViT`.
-
-    The parameters and their names are those of
-    :class:`mmpretrain.models.VisionTransformer`, so the ``backbone.`` part of
-    a checkpoint loads into any ViT of the same architecture.
-
-    **Downstream** (``masking=False``) the same class is the backbone of the
-    classification, detection and segmentation configs: ``forward`` is the
-    plain ViT forward (any ``out_type``, ``out_indices``, ``drop_path_rate``;
-    ``get_layer_depth`` for layer-wise lr decay), the position embedding is
-    trainable and resized to ``img_size`` when the checkpoint is loaded, and
-    ``window_size`` / ``global_attn_indexes`` / ``use_rel_pos`` turn on
-    ViTDet's window attention with decomposed relative position (then the
-    cls token is not used and ``out_type`` must be ``'featmap'``). A
-    ``Pretrained`` ``init_cfg`` is loaded strictly: see
-    :meth:`load_pretrained`.
+    that of :class:`mmpretrain.models.MAEViT`. The parameters and their names
+    are those of :class:`mmpretrain.models.VisionTransformer`, so the
+    ``backbone.`` part of a checkpoint loads unchanged into MMPretrain's ViT
+    (classification, segmentation) and :class:`mimae.models.ViTDet`
+    (detection).
 
     Args:
         num_masks (int): Masks per image (K). Defaults to 4.
         mask_ratio (float): Fraction of patches each mask removes.
             Defaults to 0.75.
-        masking (bool): Pre-training (True) or downstream (False) mode.
-            Defaults to True.
-        window_size (int): Downstream only: attention window side in tokens,
-            0 for global attention everywhere. Defaults to 0.
-        global_attn_indexes (Sequence[int]): Downstream only: layers that
-            keep global attention when ``window_size`` is set.
-        use_rel_pos (bool): Downstream only: decomposed relative position
-            in every layer. Defaults to False.
-        **kwargs: The other arguments of :class:`VisionTransformer`
-            (``out_type`` defaults to 'raw' as in :class:`MAEViT`).
+        **kwargs: The other arguments of :class:`MAEViT` (``arch``,
+            ``img_size``, ``patch_size``, ...).
 
     Raises:
         ValueError: If the image size is not a multiple of the patch size,
-            if the window is larger than the token grid, if ``num_masks``
-            disjoint visible sets do not fit in the image, or if window
-            attention is asked for in pre-training or without
-            ``out_type='featmap'``.
+            or if ``num_masks`` disjoint visible sets do not fit in the
+            image.
     """
 
     def __init__(self,
@@ -118,47 +63,16 @@ class MIMAEViT(MAEViT):
                  patch_size: int = 16,
                  num_masks: int = 4,
                  mask_ratio: float = 0.75,
-                 masking: bool = True,
-                 window_size: int = 0,
-                 global_attn_indexes: Sequence[int] = (),
-                 use_rel_pos: bool = False,
                  **kwargs) -> None:
-        for size in (img_size if isinstance(img_size, (tuple, list)) else
-                     (img_size, )):
-            if size % patch_size:
-                raise ValueError(
-                    f'img_size={img_size} is not a multiple of '
-                    f'patch_size={patch_size}: choose an image size that the '
-                    'patch size divides (e.g. '
-                    f'{size // patch_size * patch_size}).')
-        # MAEViT.__init__ forwards only a subset of VisionTransformer's
-        # arguments (no frozen_stages, pre_norm, ...); call it directly with
-        # MAEViT's defaults and set the attributes MAEViT adds.
-        kwargs.setdefault('out_type', 'raw')
-        kwargs.setdefault('norm_cfg', dict(type='LN', eps=1e-6))
-        VisionTransformer.__init__(
-            self,
+        check_patch_grid(img_size, patch_size)
+        super().__init__(
             arch=arch,
             img_size=img_size,
             patch_size=patch_size,
-            with_cls_token=True,
+            mask_ratio=mask_ratio,
             **kwargs)
-        self.pos_embed.requires_grad = False
-        self.mask_ratio = mask_ratio
-        self.num_patches = self.patch_resolution[0] * self.patch_resolution[1]
-        self.masking = masking
         self.num_masks = num_masks
         self.num_visible = int(self.num_patches * (1 - mask_ratio))
-        self.spatial = bool(window_size or use_rel_pos)
-        if not masking:
-            self._setup_downstream(img_size, window_size, global_attn_indexes,
-                                   use_rel_pos,
-                                   kwargs.get('drop_path_rate', 0.))
-            return
-        if self.spatial:
-            raise ValueError(
-                'window_size / use_rel_pos are downstream options: set '
-                'masking=False to use them.')
         if num_masks < 1 or self.num_visible < 1:
             raise ValueError(
                 f'num_masks={num_masks} and mask_ratio={mask_ratio} leave '
@@ -224,7 +138,8 @@ class MIMAEViT(MAEViT):
             x (torch.Tensor): Images, B x 3 x H x W.
             mask (bool, optional): ``True`` for masked pre-training; ``None``
                 or ``False`` runs the plain :class:`VisionTransformer`
-                forward on all patches. Defaults to True.
+                forward on all patches, as :class:`MAEViT` does.
+                Defaults to True.
 
         Returns:
             With masking, a tuple of:
@@ -236,15 +151,10 @@ class MIMAEViT(MAEViT):
               embeddings (after position embedding, before the transformer),
               the input representation of the min-MI estimator.
 
-            Downstream (``masking=False``, ``mask`` ignored), or with
-            ``mask`` None/False, the :class:`VisionTransformer` outputs: a
-            tuple with one entry per ``out_indices``.
+            Without, the :class:`VisionTransformer` outputs.
         """
-        if not self.masking:
-            return self._forward_spatial(x) if self.spatial else \
-                VisionTransformer.forward(self, x)
         if not mask:
-            return VisionTransformer.forward(self, x)
+            return super().forward(x, mask=None)
         B = x.shape[0]
         x = self.patch_embed(x)[0]
         x = x + self.pos_embed[:, 1:, :]
@@ -258,144 +168,3 @@ class MIMAEViT(MAEViT):
             x = layer(x)
         x = self.norm1(x)
         return x, mask, ids_restore, visible_embed
-
-    def _setup_downstream(self, img_size: Union[int, Sequence[int]],
-                          window_size: int, global_attn_indexes: Sequence[int],
-                          use_rel_pos: bool,
-                          drop_path_rate: float) -> None:
-        # Fine-tuning trains the position embedding (MAE froze it).
-        self.pos_embed.requires_grad = True
-        if self.spatial:
-            self._use_window_attention(img_size, window_size,
-                                       global_attn_indexes, use_rel_pos,
-                                       drop_path_rate)
-        # VisionTransformer froze in __init__; redo it over the changes above.
-        if self.frozen_stages > 0:
-            self._freeze_stages()
-
-    def _use_window_attention(self, img_size: Union[int, Sequence[int]],
-                              window_size: int,
-                              global_attn_indexes: Sequence[int],
-                              use_rel_pos: bool,
-                              drop_path_rate: float) -> None:
-        if self.out_type != 'featmap':
-            raise ValueError(
-                'window attention / relative position need '
-                f"out_type='featmap', got out_type={self.out_type!r}.")
-        grid = self.patch_resolution
-        # A grid the window does not divide is padded to whole windows, as
-        # in ViTDet (64 tokens, window 14 at 1024 px); a window larger than
-        # the grid is a configuration mistake.
-        if window_size > min(grid):
-            raise ValueError(
-                f'window_size={window_size} is larger than the '
-                f'{grid[0]}x{grid[1]} token grid of img_size={img_size}: use '
-                f'window_size <= {min(grid)} or a larger image.')
-        # The cls token takes no part in window attention (as in ViTDet).
-        self.cls_token.requires_grad = False
-        drop_path = torch.linspace(0, drop_path_rate,
-                                   self.num_layers).tolist()
-        for i, layer in enumerate(self.layers):
-            layer.attn = WindowedRelPosAttention(
-                self.embed_dims,
-                self.arch_settings['num_heads'],
-                window_size=0 if i in global_attn_indexes else window_size,
-                input_size=grid,
-                use_rel_pos=use_rel_pos,
-                drop_path_rate=drop_path[i])
-
-    def _forward_spatial(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """ViTDet-style forward on a B x H x W x C token grid (no cls)."""
-        B = x.shape[0]
-        x, hw = self.patch_embed(x)
-        pos = resize_pos_embed(
-            self.pos_embed,
-            self.patch_resolution,
-            hw,
-            mode=self.interpolate_mode,
-            num_extra_tokens=self.num_extra_tokens)
-        x = self.drop_after_pos(x + pos[:, self.num_extra_tokens:])
-        x = self.pre_norm(x).view(B, *hw, -1)
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i == len(self.layers) - 1 and self.final_norm:
-                x = self.ln1(x)
-            if i in self.out_indices:
-                outs.append(x.permute(0, 3, 1, 2).contiguous())
-        return tuple(outs)
-
-    def downstream_keys(self) -> List[str]:
-        """Parameters a downstream variant adds to the pre-trained backbone.
-
-        These are expected to be missing from a pre-training checkpoint and
-        keep their explicit initialisation: the relative position tables
-        (zeros, ViTDet), the layer scales of ``layer_scale_init_value``
-        (that value, BEiT/mmseg-MAE fine-tuning) and the ``ln2`` norm of
-        ``out_type='avg_featmap'`` (ones/zeros, MAE's ``fc_norm``).
-        """
-        return [
-            name for name, _ in self.named_parameters()
-            if name.endswith(('attn.rel_pos_h', 'attn.rel_pos_w',
-                              'gamma1.weight', 'gamma2.weight'))
-            or name.startswith('ln2.')
-        ]
-
-    def init_weights(self) -> None:
-        """MAE's initialisation in pre-training; downstream, a ``Pretrained``
-        ``init_cfg`` is loaded by :meth:`load_pretrained` instead of
-        mmengine's lenient loader (MAE's re-initialisation would also
-        overwrite the loaded ``pos_embed``, ``patch_embed`` and
-        ``cls_token``)."""
-        if self.masking:
-            return super().init_weights()
-        pretrained = self.init_cfg if isinstance(
-            self.init_cfg, dict) and self.init_cfg.get(
-                'type') == 'Pretrained' else None
-        if pretrained is None:
-            return VisionTransformer.init_weights(self)
-        self.init_cfg = None
-        VisionTransformer.init_weights(self)
-        self.init_cfg = pretrained
-        self.load_pretrained(pretrained['checkpoint'],
-                             pretrained.get('prefix', ''))
-
-    def load_pretrained(self, checkpoint: str, prefix: str = '') -> None:
-        """Load a (pre-training) checkpoint, refusing anything but a match.
-
-        Every parameter must come from the checkpoint except
-        :meth:`downstream_keys`; the only checkpoint keys allowed to go
-        unused are the final norm ``ln1`` when ``final_norm=False`` (the
-        downstream protocols drop it, as MAE fine-tuning does).
-
-        Raises:
-            KeyError: if the checkpoint holds no weights under ``prefix`` or
-                its keys do not match, listing what was expected and found.
-        """
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
-        state = ckpt.get('state_dict', ckpt)
-        found = {k[len(prefix):]: v for k, v in state.items()
-                 if k.startswith(prefix)}
-        expected = sorted(k for k in self.state_dict()
-                          if k not in self.downstream_keys())
-        if not found:
-            raise KeyError(
-                f'{checkpoint} holds no backbone weights under prefix '
-                f'{prefix!r}. Found {len(state)} keys, e.g. '
-                f'{sorted(state)[:8]}; expected {len(expected)} keys such as '
-                f'{[prefix + k for k in expected[:8]]}. Convert official '
-                'MAE/timm weights with tools/model_converters/.')
-        missing, unexpected = self.load_state_dict(found, strict=False)
-        unused = set() if self.final_norm else {'ln1.weight', 'ln1.bias'}
-        bad_missing = sorted(set(missing) - set(self.downstream_keys()))
-        bad_unexpected = sorted(set(unexpected) - unused)
-        if bad_missing or bad_unexpected:
-            raise KeyError(
-                f'{checkpoint} (prefix {prefix!r}) does not match '
-                f'{type(self).__name__}: missing {bad_missing}, unexpected '
-                f'{bad_unexpected}. Expected the keys {expected}.')
-        print_log(
-            f'Loaded {len(found) - len(unexpected)} backbone tensors from '
-            f'{checkpoint}; initialised explicitly: {sorted(missing)}; '
-            f'unused: {sorted(unexpected)}',
-            logger='current')

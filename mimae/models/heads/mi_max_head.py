@@ -33,7 +33,10 @@ class MaxMIHead(BaseModule):
         hid_channels (int): Projector hidden width. Defaults to 2048.
         out_channels (int): Projector output width. Defaults to 256.
         temperature (float): InfoNCE temperature. Defaults to 0.07.
-        loss_weight (float): lambda_max, the weight of ``loss_mi_max``.
+        loss (dict): The classification loss over the candidates of each
+            query, built from MMPretrain's ``MODELS`` as in its
+            ``ContrastiveHead``; its ``loss_weight`` is lambda_max, the
+            weight of ``loss_mi_max``. Defaults to cross-entropy, weight 1.
         norm_cfg (dict): Projector norm. Defaults to ``BN1d``; use
             ``SyncBN`` in multi-GPU configs for MoCo v3 behaviour.
         init_cfg (dict, optional): Initialization config.
@@ -44,7 +47,7 @@ class MaxMIHead(BaseModule):
                  hid_channels: int = 2048,
                  out_channels: int = 256,
                  temperature: float = 0.07,
-                 loss_weight: float = 1.0,
+                 loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
                  norm_cfg: dict = dict(type='BN1d'),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -61,7 +64,11 @@ class MaxMIHead(BaseModule):
                 with_avg_pool=False,
                 norm_cfg=norm_cfg))
         self.temperature = temperature
-        self.loss_weight = loss_weight
+        self.loss_module = MODELS.build(loss)
+        if not self.loss_module.loss_weight:
+            raise ValueError(
+                'MaxMIHead got loss_weight 0: to train without the max-MI '
+                'term set mi_max_head=None.')
 
     def info_nce(self, z: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """InfoNCE over all ordered pairs of different masks.
@@ -71,9 +78,9 @@ class MaxMIHead(BaseModule):
                 process's images).
 
         Returns:
-            Tuple[torch.Tensor, torch.Tensor]: the loss averaged over the
-            K(K-1) pairs and the B queries, and the top-1 accuracy of picking
-            the positive.
+            Tuple[torch.Tensor, torch.Tensor]: the (weighted) loss averaged
+            over the K(K-1) pairs and the B queries, and the top-1 accuracy
+            of picking the positive.
         """
         K, B, _ = z.shape
         world_size = get_world_size()
@@ -91,7 +98,7 @@ class MaxMIHead(BaseModule):
         labels = torch.arange(B, device=z.device) + B * get_rank()
         labels = labels.repeat(K * (K - 1))
         logits = logits.flatten(0, 1)
-        loss = F.cross_entropy(logits, labels)
+        loss = self.loss_module(logits, labels)
         acc = (logits.argmax(dim=1) == labels).float().mean()
         return loss, acc
 
@@ -115,8 +122,10 @@ class MaxMIHead(BaseModule):
         with torch.autocast(device_type=z.device.type, enabled=False):
             z = F.normalize(z.float(), dim=-1).view(K, B, -1)
             loss, acc = self.info_nce(z)
-        bound = math.log(B * get_world_size()) - loss.detach()
+        # The bound is on the unweighted InfoNCE.
+        weight = self.loss_module.loss_weight
+        bound = math.log(B * get_world_size()) - loss.detach() / weight
         return dict(
-            loss_mi_max=self.loss_weight * loss,
+            loss_mi_max=loss,
             mi_max_acc=acc,
             mi_max_bound=bound)

@@ -28,7 +28,7 @@ class WeightedKNNClassifier(ImageToImageRetriever):
 
     Args:
         image_encoder (dict | List[dict]): The frozen feature extractor, e.g.
-            ``[dict(type='MIMAEViT', masking=False, out_type='cls_token',
+            ``[dict(type='VisionTransformer', out_type='cls_token',
             init_cfg=dict(type='Pretrained', ...))]``. A tuple output uses
             its last element.
         prototype (dict): Dataloader config of the labelled prototypes (the

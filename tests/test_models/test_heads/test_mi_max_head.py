@@ -8,9 +8,10 @@ import torch
 from mmpretrain.registry import MODELS
 
 
-def build(**kwargs):
+def build(weight=1.0, **kwargs):
     cfg = dict(type='MaxMIHead', in_channels=8, hid_channels=16,
-               out_channels=4, temperature=0.07, loss_weight=0.5)
+               out_channels=4, temperature=0.07,
+               loss=dict(type='CrossEntropyLoss', loss_weight=weight))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -55,13 +56,15 @@ def test_info_nce_averages_all_ordered_pairs():
 
 
 def test_loss_keys_weight_and_bound():
-    head = build()
+    head = build(weight=0.5)
     feats = torch.randn(4, 6, 8, requires_grad=True)
     out = head.loss(feats)
     assert set(out) == {'loss_mi_max', 'mi_max_acc', 'mi_max_bound'}
     z = torch.nn.functional.normalize(
         head.projector((feats.reshape(24, 8), ))[0], dim=-1).view(4, 6, -1)
-    raw, _ = head.info_nce(z)
+    # The configured loss carries lambda_max: half the unweighted InfoNCE.
+    unweighted = build(weight=1.0)
+    raw, _ = unweighted.info_nce(z)
     assert out['loss_mi_max'].item() == pytest.approx(0.5 * raw.item(),
                                                        rel=1e-5)
     assert out['mi_max_bound'].item() == pytest.approx(
@@ -69,6 +72,11 @@ def test_loss_keys_weight_and_bound():
     out['loss_mi_max'].backward()
     assert feats.grad.abs().sum() > 0
     assert all(p.grad is not None for p in head.parameters())
+
+
+def test_zero_weight_is_refused_at_build():
+    with pytest.raises(ValueError, match='mi_max_head=None'):
+        build(weight=0.0)
 
 
 def test_single_mask_is_refused():

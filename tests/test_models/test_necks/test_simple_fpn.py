@@ -1,3 +1,4 @@
+import mimae.models.necks  # noqa: F401  (registers SimpleFPN in mmdet)
 import pytest
 import torch
 from mmdet.registry import MODELS

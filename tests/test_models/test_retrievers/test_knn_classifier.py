@@ -11,7 +11,7 @@ def knn_cfg(digits_root, k=5, drop_last=False):
     return dict(
         type='WeightedKNNClassifier',
         image_encoder=[
-            dict(type='MIMAEViT', masking=False, arch=ARCH, img_size=32,
+            dict(type='VisionTransformer', arch=ARCH, img_size=32,
                  patch_size=8, out_type='avg_featmap')
         ],
         prototype=dict(

@@ -3,7 +3,7 @@ import json
 import os.path as osp
 
 import numpy as np
-from mimae.datasets import (build_digit_scenes_ade20k, build_digit_scenes_coco,
+from mimae.dataset_builders import (build_digit_scenes_ade20k, build_digit_scenes_coco,
                             make_scene)
 from PIL import Image
 
@@ -59,7 +59,7 @@ def test_ade_labels_mark_each_digit_region_with_its_class(tmp_path):
 
 
 def test_train_and_val_scenes_use_disjoint_scans():
-    from mimae.datasets.digits import digits_split
+    from mimae.dataset_builders.digits import digits_split
     from sklearn.datasets import load_digits
     split = digits_split()
     assert not set(split['train']) & set(split['val'])
@@ -89,8 +89,8 @@ def test_dimmed_photo_puts_white_ink_on_dark_ground_as_in_pretraining():
 
 
 def test_sweep_scenes_draw_from_the_train_split_only(tmp_path):
-    from mimae.datasets import build_digits_imagenet
-    from mimae.datasets.digits import digits_split
+    from mimae.dataset_builders import build_digits_imagenet
+    from mimae.dataset_builders.digits import digits_split
     split, sweep = digits_split(), digits_split(sweep=True)
     assert set(sweep['train']) | set(sweep['val']) == set(split['train'])
     assert not set(sweep['train']) & set(sweep['val'])

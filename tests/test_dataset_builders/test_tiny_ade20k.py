@@ -3,7 +3,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from mimae.datasets.tiny_ade20k import build_tiny_ade20k
+from mimae.dataset_builders.tiny_ade20k import build_tiny_ade20k
 from PIL import Image
 
 SPLITS = (('training', 'ADE_train', 4), ('validation', 'ADE_val', 2))

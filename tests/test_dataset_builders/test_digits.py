@@ -2,7 +2,7 @@ import os
 import os.path as osp
 
 import numpy as np
-from mimae.datasets import DIGIT_CLASSES, build_digits_imagenet
+from mimae.dataset_builders import DIGIT_CLASSES, build_digits_imagenet
 from mmpretrain.datasets import ImageNet
 from PIL import Image
 

@@ -4,7 +4,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from mimae.datasets.tiny_coco import TINY_COCO_CLASSES, build_tiny_coco
+from mimae.dataset_builders.tiny_coco import TINY_COCO_CLASSES, build_tiny_coco
 from PIL import Image
 
 # pycocotools 2.0 decodes masks with numpy 1 semantics; not ours to fix.
