@@ -10,7 +10,7 @@ already fixed it). Nothing in site-packages is edited.
 ``APPLIED`` records which changes took effect in this process, so tests and
 bug reports can tell. ``MIMAE_SKIP_FIXES=name[,name...]`` in the environment
 turns the named ones off (an unknown name is refused, listing the known
-ones); without the first four the stack does not run on torch 2.13 CPU.
+ones); without the first five the stack does not run on torch 2.13 CPU.
 
 1. ``torchvision_cpu``: the PyPI torchvision 0.28.0 wheel (the only release
    pinned to torch 2.13) is a CUDA build. On CPU torch its ``_C`` extension
@@ -34,7 +34,13 @@ ones); without the first four the stack does not run on torch 2.13 CPU.
 4. ``ddp_cpu_device_ids``: mmengine wraps the model in
    ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``, which torch
    refuses for a CPU module. For CPU modules ``device_ids`` is dropped.
-5. ``atomic_local_backend``: mmengine's ``local`` file backend writes in
+5. ``collate_fn_scope``: a config that inherits another package's config
+   (``_base_ = 'mmpretrain::mae/...'``, as the pre-training configs do) gets
+   ``_scope_='mmpretrain'`` added to every inherited ``type`` dict;
+   mmengine's ``Runner.build_dataloader`` passes the ``collate_fn`` dict's
+   keys to the function, so training fails with ``default_collate() got an
+   unexpected keyword argument '_scope_'``. The key is dropped there.
+6. ``atomic_local_backend``: mmengine's ``local`` file backend writes in
    place, so a run killed while saving leaves a truncated checkpoint (and
    with ``max_keep_ckpts=1`` the previous one is already deleted).
    :class:`mimae.engine.AtomicLocalBackend` (temporary file, fsync, rename)
@@ -43,6 +49,7 @@ ones); without the first four the stack does not run on torch 2.13 CPU.
    builders) becomes all-or-nothing.
 """
 import os
+import copy
 import importlib.util
 import os.path as osp
 import sys
@@ -152,6 +159,30 @@ def fix_ddp_cpu_device_ids() -> bool:
     return True
 
 
+def fix_collate_fn_scope() -> bool:
+    """Drop the ``_scope_`` that ``pkg::`` inheritance adds to collate_fn."""
+    import inspect
+
+    from mmengine.runner import Runner
+    original = Runner.build_dataloader
+    if '_scope_' in inspect.getsource(original):
+        return False  # an mmengine that handles it
+
+    def build_dataloader(dataloader, *args, **kwargs):
+        collate = dataloader.get('collate_fn') if isinstance(
+            dataloader, dict) else None
+        if isinstance(collate, dict) and '_scope_' in collate:
+            dataloader = copy.copy(dataloader)
+            dataloader['collate_fn'] = {
+                k: v
+                for k, v in collate.items() if k != '_scope_'
+            }
+        return original(dataloader, *args, **kwargs)
+
+    Runner.build_dataloader = staticmethod(build_dataloader)
+    return True
+
+
 def fix_atomic_local_backend() -> bool:
     """Make mmengine's local file writes atomic (temp file + rename)."""
     from mmengine.fileio.backends import register_backend
@@ -166,6 +197,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'checkpoint_weights_only': fix_checkpoint_weights_only,
     'dist_init_cpu': fix_dist_init_cpu,
     'ddp_cpu_device_ids': fix_ddp_cpu_device_ids,
+    'collate_fn_scope': fix_collate_fn_scope,
     'atomic_local_backend': fix_atomic_local_backend,
 }
 

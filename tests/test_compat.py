@@ -24,7 +24,9 @@ def test_every_needed_fix_is_applied():
     # fix everywhere; the PyPI torchvision (a CUDA build) only breaks on a
     # CPU build of torch; the distributed fixes are for machines without
     # CUDA. On a GPU machine those stay off.
-    expected = {'checkpoint_weights_only', 'atomic_local_backend'}
+    expected = {
+        'checkpoint_weights_only', 'collate_fn_scope', 'atomic_local_backend'
+    }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
     if CPU_ONLY:
@@ -111,3 +113,21 @@ def test_unknown_change_name_is_refused():
     assert bad.returncode != 0
     assert "MIMAE_SKIP_FIXES names ['atomic']" in bad.stderr
     assert 'atomic_local_backend' in bad.stderr
+
+
+def test_collate_fn_inherited_from_another_package_builds():
+    """``mmpretrain::`` inheritance tags collate_fn with ``_scope_``."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(os.path.join(
+        REPO_ROOT, 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_'
+        'digits.py'))
+    assert cfg.train_dataloader.collate_fn._scope_ == 'mmpretrain'
+    dataloader = dict(
+        batch_size=2, dataset=[torch.zeros(3), torch.ones(3)],
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        collate_fn=cfg.train_dataloader.collate_fn)
+    batch = next(iter(Runner.build_dataloader(dataloader)))
+    assert batch.shape == (2, 3)
+    # The config itself is left as it was.
+    assert cfg.train_dataloader.collate_fn._scope_ == 'mmpretrain'

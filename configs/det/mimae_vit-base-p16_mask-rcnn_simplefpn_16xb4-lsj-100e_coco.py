@@ -5,7 +5,8 @@
 # with LN, large-scale jitter (0.1-2.0) to 1024 px, AdamW lr 1e-4 wd 0.1,
 # layer decay 0.7, batch 64 (16 GPUs x 4), 184,375 iterations (100 epochs),
 # AMP. The pre-training backbone is loaded directly. This file holds the
-# model; the data and schedule are in ./_base_/vitdet_lsj-100e_coco-instance.py.
+# model; the data and schedule are in
+# ./_base_/vitdet_lsj-100e_coco-instance.py.
 # Differences from ViTDet's file: its Fp16 gradient-compression DDP hook is
 # a project-only class (not in the wheel) and is left out; LayerNorm eps is
 # 1e-6 (MAE's) where its config passed 1e-5; weight decay 0 on every '.ln'

@@ -11,9 +11,9 @@ the same digit sits in a 64 px scene, where the position embedding is
 interpolated.) Recognising *which* digit an object is, the hard part of
 both tasks, needs the features pre-training learns. Train scenes use the
 scans of the digits' ``train`` split and val scenes those of ``val``
-(:func:`mimae.dataset_builders.digits.digits_split`), so no val object was seen in
-pre-training or in transfer training; ``sweep=True`` draws both from the
-two halves of ``train`` instead, for choosing hyperparameters.
+(:func:`mimae.dataset_builders.digits.digits_split`), so no val object was
+seen in pre-training or in transfer training; ``sweep=True`` draws both
+from the two halves of ``train`` instead, for choosing hyperparameters.
 
 - :func:`build_digit_scenes_coco`: COCO 2017 instances layout, ten
   categories ``digit_0``..``digit_9``, per-digit instance masks as polygons

@@ -45,4 +45,3 @@ class AtomicLocalBackend(LocalBackend):
                  encoding: str = 'utf-8') -> None:
         """Write text to ``filepath`` atomically."""
         self.put(obj.encode(encoding), filepath)
-

@@ -3,8 +3,8 @@ import json
 import os.path as osp
 
 import numpy as np
-from mimae.dataset_builders import (build_digit_scenes_ade20k, build_digit_scenes_coco,
-                            make_scene)
+from mimae.dataset_builders import (build_digit_scenes_ade20k,
+                                    build_digit_scenes_coco, make_scene)
 from PIL import Image
 
 

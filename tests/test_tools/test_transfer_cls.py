@@ -10,7 +10,6 @@ from tests_support import REPO_ROOT, run_tool
 TINY_CLS = 'configs/cls/mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
 
 
-
 def data_options(digits_root, indices=64):
     opts = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -42,7 +41,8 @@ def test_one_iteration_and_validation_from_the_pretraining_checkpoint(
     # and the final norm that fine-tuning drops is reported as unused.
     # ...from the checkpoint given on the command line
     # (model.backbone.init_cfg.checkpoint=...), checked by the hook.
-    assert f'backbone: all {len(backbone) - 2} tensors loaded from {ckpt}' in log
+    loaded = len(backbone) - 2
+    assert f'backbone: all {loaded} tensors loaded from {ckpt}' in log
     assert "initialised explicitly: ['ln2.bias', 'ln2.weight']" in log
     assert "unused: ['ln1.bias', 'ln1.weight']" in log
     assert 'Epoch(train) [1][1/1]' in log

@@ -9,7 +9,6 @@ TINY_DET = ('configs/det/'
             'mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py')
 
 
-
 def data_options(coco_root):
     ann = osp.join(coco_root, 'annotations', 'instances_val2017.json')
     opts = [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
@@ -44,7 +43,8 @@ def test_one_iteration_and_coco_ap_from_the_pretraining_checkpoint(trained):
     # relative position tables are new.
     # ...from the checkpoint given on the command line
     # (model.backbone.init_cfg.checkpoint=...), checked by the hook.
-    assert f'backbone: all {len(backbone) - 2} tensors loaded from {ckpt}' in log
+    loaded = len(backbone) - 2
+    assert f'backbone: all {loaded} tensors loaded from {ckpt}' in log
     new = sorted(f'layers.{i}.attn.rel_pos_{a}' for i in range(4)
                  for a in 'hw')
     assert f'initialised explicitly: {new}' in log

@@ -8,7 +8,6 @@ from tests_support import REPO_ROOT, run_tool
 TINY_SEG = 'configs/seg/mimae_vit-tiny-p4_upernet_1xb2-1k_ade20k-64x64.py'
 
 
-
 def data_options(ade_root):
     opts = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -42,7 +41,8 @@ def test_one_iteration_and_miou_from_the_pretraining_checkpoint(trained):
     # scales are new.
     # ...from the checkpoint given on the command line
     # (model.backbone.init_cfg.checkpoint=...), checked by the hook.
-    assert f'backbone: all {len(backbone) - 2} tensors loaded from {ckpt}' in log
+    loaded = len(backbone) - 2
+    assert f'backbone: all {loaded} tensors loaded from {ckpt}' in log
     new = sorted(f'layers.{i}.{m}.gamma{j}.weight' for i in range(4)
                  for m, j in (('attn', 1), ('ffn', 2)))
     assert f'initialised explicitly: {new}' in log

@@ -10,7 +10,7 @@ import argparse
 import os.path as osp
 
 from mimae.dataset_builders import (build_digit_scenes_ade20k,
-                            build_digit_scenes_coco)
+                                    build_digit_scenes_coco)
 
 
 def main() -> None:

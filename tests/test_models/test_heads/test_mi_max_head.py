@@ -65,8 +65,8 @@ def test_loss_keys_weight_and_bound():
     # The configured loss carries lambda_max: half the unweighted InfoNCE.
     unweighted = build(weight=1.0)
     raw, _ = unweighted.info_nce(z)
-    assert out['loss_mi_max'].item() == pytest.approx(0.5 * raw.item(),
-                                                       rel=1e-5)
+    assert out['loss_mi_max'].item() == pytest.approx(
+        0.5 * raw.item(), rel=1e-5)
     assert out['mi_max_bound'].item() == pytest.approx(
         math.log(6) - raw.item(), rel=1e-5)
     out['loss_mi_max'].backward()
