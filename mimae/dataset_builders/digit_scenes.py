@@ -38,6 +38,13 @@ from PIL import Image
 from .digits import DIGIT_CLASSES, digits_split
 
 _SPLITS = ('train', 'val')
+# The scenes of the mini-benchmark: the pre-training images' size, one or
+# two digits, a photo dimmed to a quarter (arguments of make_scene).
+SCENE = dict(
+    img_size=(32, 32),
+    num_digits=(1, 2),
+    digit_size=(16, 28),
+    background_brightness=0.25)
 # COCO image/annotation ids of split s start at s * _ID_STRIDE + 1.
 _ID_STRIDE = 1_000_000
 
@@ -166,22 +173,25 @@ def _scenes(split_idx: int, num: int, seed: int, classes: Tuple[int, ...],
 def build_digit_scenes_coco(root: str,
                             num_train: int = 400,
                             num_val: int = 100,
-                            img_size: Tuple[int, int] = (32, 32),
-                            num_digits: Tuple[int, int] = (1, 2),
-                            digit_size: Tuple[int, int] = (16, 28),
-                            background_brightness: float = 0.25,
                             classes: Tuple[int, ...] = tuple(range(10)),
                             sweep: bool = False,
-                            seed: int = 0) -> Dict[str, int]:
+                            seed: int = 0,
+                            **scene) -> Dict[str, int]:
     """Write digit scenes as a COCO-2017 instance segmentation dataset.
 
     Layout: ``annotations/instances_{train,val}2017.json`` and
     ``{train,val}2017/<id>.jpg``. A split whose annotation json exists is
     kept, so the call is cheap to repeat.
 
+    Args:
+        **scene: Overrides of :data:`SCENE` (:func:`make_scene`'s size and
+            brightness arguments).
+
     Returns:
         Dict[str, int]: number of images per split, as on disk.
     """
+    scene = dict(SCENE, **scene)
+    img_size = scene['img_size']
     counts = {}
     for split_idx, (split, num) in enumerate(zip(_SPLITS,
                                                  (num_train, num_val))):
@@ -191,9 +201,7 @@ def build_digit_scenes_coco(root: str,
             first_id = split_idx * _ID_STRIDE + 1
             for i, (img, objects) in enumerate(
                     _scenes(split_idx, num, seed, classes, sweep,
-                            img_size=img_size,
-                            num_digits=num_digits, digit_size=digit_size,
-                            background_brightness=background_brightness)):
+                            **scene)):
                 img_id = first_id + i
                 file_name = f'{img_id:012d}.jpg'
                 _save(img, osp.join(root, f'{split}2017', file_name), 'JPEG',
@@ -228,13 +236,10 @@ def build_digit_scenes_coco(root: str,
 def build_digit_scenes_ade20k(root: str,
                               num_train: int = 400,
                               num_val: int = 100,
-                              img_size: Tuple[int, int] = (32, 32),
-                              num_digits: Tuple[int, int] = (1, 2),
-                              digit_size: Tuple[int, int] = (16, 28),
-                              background_brightness: float = 0.25,
                               classes: Tuple[int, ...] = tuple(range(10)),
                               sweep: bool = False,
-                              seed: int = 0) -> Dict[str, int]:
+                              seed: int = 0,
+                              **scene) -> Dict[str, int]:
     """Write digit scenes as an ADE20K (``ADEChallengeData2016``) dataset.
 
     Layout: ``images/{training,validation}/ADE_{train,val}_%08d.jpg`` and
@@ -242,9 +247,14 @@ def build_digit_scenes_ade20k(root: str,
     digit's region).
     A split whose last label map exists is kept.
 
+    Args:
+        **scene: Overrides of :data:`SCENE`.
+
     Returns:
         Dict[str, int]: number of images per split.
     """
+    scene = dict(SCENE, **scene)
+    img_size = scene['img_size']
     counts = {}
     for split_idx, (folder, prefix, num) in enumerate(
             zip(('training', 'validation'), ('ADE_train', 'ADE_val'),
@@ -252,10 +262,7 @@ def build_digit_scenes_ade20k(root: str,
         last = osp.join(root, 'annotations', folder, f'{prefix}_{num:08d}.png')
         if num and not osp.isfile(last):
             for i, (img, objects) in enumerate(
-                    _scenes(split_idx, num, seed, classes, sweep,
-                            img_size=img_size,
-                            num_digits=num_digits, digit_size=digit_size,
-                            background_brightness=background_brightness),
+                    _scenes(split_idx, num, seed, classes, sweep, **scene),
                     1):
                 label = np.zeros(img_size, dtype=np.uint8)
                 for digit, mask in objects:
