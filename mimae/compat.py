@@ -48,9 +48,9 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    ``put``/``put_text`` (checkpoints, dumped configs, mimae's dataset
    builders) becomes all-or-nothing.
 """
-import os
 import copy
 import importlib.util
+import os
 import os.path as osp
 import sys
 from typing import Callable, Dict, List

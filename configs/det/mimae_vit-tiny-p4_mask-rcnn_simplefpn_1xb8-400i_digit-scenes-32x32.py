@@ -12,7 +12,15 @@
 # (data/digit_scenes_sweep) while choosing the protocol: bbox mAP 0.214 from
 # the MAE checkpoint and 0.214 from random init at 400 iterations; at 200
 # the heads of the MAE run detected nothing (empty results) while random
-# init reached 0.054, so 200 is too short to compare anything. Proposal and
+# init reached 0.054, so 200 is too short to compare anything. Those runs:
+# tools/train.py THIS_CONFIG --cfg-options model.backbone.init_cfg.checkpoint=
+# CKPT (or model.backbone.init_cfg=None) {train,val}_dataloader.dataset.
+# data_root=data/digit_scenes_sweep/coco/ val_evaluator.ann_file=
+# data/digit_scenes_sweep/coco/annotations/instances_val2017.json [200: also
+# train_cfg.max_iters=200 train_cfg.val_interval=200
+# param_scheduler.1.milestones=[160,180]], CKPT the
+# MAE arm of `make demo` (work_dirs/demo/pretrain/mae/seed0/work/epoch_40.pth),
+# the sweep scenes as in the segmentation config. Proposal and
 # RoI budgets are cut to the scale of a 32 px scene with at most 2 objects
 # (COCO's 2000 proposals and 512 RoIs per image make a CPU step 10x slower).
 _base_ = './mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py'

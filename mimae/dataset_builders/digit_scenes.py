@@ -5,12 +5,13 @@ images the mini-benchmark pre-trains on) pasted on dimmed crops of real
 photos (scikit-learn's sample images). By default a scene is 32 px, the
 pre-training images' size, and its digits white on a dark ground as there:
 the pre-trained position embedding applies unchanged and the digits look
-as in pre-training. (Measured with the tiny ViT: a linear probe on a digit's
-mean token names it 95% right in the pre-training images, 60% right when
-the same digit sits in a 64 px scene, where the position embedding is
-interpolated.) Recognising *which* digit an object is, the hard part of
-both tasks, needs the features pre-training learns. Train scenes use the
-scans of the digits' ``train`` split and val scenes those of ``val``
+as in pre-training. (A linear probe on a digit's mean token from the MAE
+tiny ViT names it 95% right in the pre-training images, 60% right when the
+same digit sits in a 64 px scene, where the position embedding is
+interpolated: tools/analysis_tools/probe_digit_features.py.) Recognising
+*which* digit an object is, the hard part of both tasks, needs the
+features pre-training learns. Train scenes use the scans of the digits'
+``train`` split and val scenes those of ``val``
 (:func:`mimae.dataset_builders.digits.digits_split`), so no val object was
 seen in pre-training or in transfer training; ``sweep=True`` draws both
 from the two halves of ``train`` instead, for choosing hyperparameters.
