@@ -67,3 +67,29 @@ def run_tool(args: list, env: dict = None):
     assert result.returncode == 0, (result.stdout[-3000:] +
                                     result.stderr[-3000:])
     return result
+
+
+def data_options(data_root: str, ann_file: str = None) -> list:
+    """``--cfg-options`` that point a config's train, val and test loaders
+    (and, for COCO, the evaluators' ``ann_file``) at a generated dataset,
+    read in the main process."""
+    opts = []
+    if ann_file:
+        opts += [f'val_evaluator.ann_file={ann_file}',
+                 f'test_evaluator.ann_file={ann_file}']
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{loader}.dataset.data_root={data_root}',
+                 f'{loader}.num_workers=0',
+                 f'{loader}.persistent_workers=False']
+    return opts
+
+
+def train_one_iteration(config: str, ckpt: str, work_dir: str,
+                        options: list):
+    """``tools/train.py CONFIG`` for one iteration from the pre-training
+    checkpoint ``ckpt``, validating after it."""
+    return run_tool([
+        'tools/train.py', config, '--work-dir', work_dir,
+        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
+        'train_cfg.max_iters=1', 'train_cfg.val_interval=1'
+    ] + options)

@@ -2,12 +2,10 @@
 # protocol unchanged (100 epochs, batch 1024, AdamW 2e-3, layer decay 0.65,
 # drop path 0.1, mixup 0.8 / cutmix 1.0, RandAugment, random erasing 0.25,
 # label smoothing 0.1), with the pre-training backbone loaded directly.
-_base_ = 'mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py'
-
-custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
-# mmengine's Pretrained init loads leniently; this refuses a checkpoint
-# whose keys do not match the backbone, listing them.
-custom_hooks = [dict(type='StrictPretrainedHook')]
+_base_ = [
+    'mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py',
+    './_base_/mimae_strict_checkpoint.py'
+]
 
 # MMPretrain's fine-tuning ViT (drop path 0.1, avg-pooled feature, no final
 # norm) from the pre-training checkpoint (mmengine format, keys

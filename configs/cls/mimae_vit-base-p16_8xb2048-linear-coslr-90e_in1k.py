@@ -1,13 +1,10 @@
 # ImageNet-1K linear probe of the MI-MAE ViT-B/16 backbone: MMPretrain's MAE
 # protocol (frozen backbone, BN neck on the cls token, LARS lr 6.4 at batch
 # 16384, 90 epochs, AMP).
-_base_ = ('mmpretrain::mae/benchmarks/'
-          'vit-base-p16_8xb2048-linear-coslr-90e_in1k.py')
-
-custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
-# mmengine's Pretrained init loads leniently; this refuses a checkpoint
-# whose keys do not match the backbone, listing them.
-custom_hooks = [dict(type='StrictPretrainedHook')]
+_base_ = [
+    'mmpretrain::mae/benchmarks/vit-base-p16_8xb2048-linear-coslr-90e_in1k.py',  # noqa: E501
+    './_base_/mimae_strict_checkpoint.py'
+]
 
 # MMPretrain's linear-probe ViT (frozen, cls token after the final norm)
 # from the pre-training checkpoint; another one: --cfg-options

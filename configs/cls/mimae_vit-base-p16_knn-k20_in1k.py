@@ -6,12 +6,10 @@
 #       --cfg-options model.image_encoder.init_cfg.checkpoint=CKPT
 # The feature is the mean patch token after the pre-trained final norm (the
 # pooling of the MI heads), as in the CPU config.
-_base_ = 'mmpretrain::_base_/default_runtime.py'
-
-custom_imports = dict(imports=['mimae'], allow_failed_imports=False)
-# mmengine's Pretrained init loads leniently; this refuses a checkpoint
-# whose keys do not match the backbone, listing them.
-custom_hooks = [dict(type='StrictPretrainedHook')]
+_base_ = [
+    'mmpretrain::_base_/default_runtime.py',
+    './_base_/mimae_strict_checkpoint.py'
+]
 
 data_root = 'data/imagenet'
 test_pipeline = [

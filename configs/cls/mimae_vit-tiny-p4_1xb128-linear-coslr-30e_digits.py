@@ -28,18 +28,7 @@ model = dict(
         loss=dict(_delete_=True, type='CrossEntropyLoss', loss_weight=1.0),
         init_cfg=[dict(type='TruncNormal', layer='Linear', std=0.01)]))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=32,
-        crop_ratio_range=(0.6, 1.0),
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='PackInputs')
-]
-train_dataloader = dict(
-    batch_size=128, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(batch_size=128)
 
 optim_wrapper = dict(
     _delete_=True,

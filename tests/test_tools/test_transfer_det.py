@@ -3,36 +3,31 @@ tools, on a generated dataset in the COCO layout."""
 import glob
 import os.path as osp
 import pytest
-from tests_support import REPO_ROOT, run_tool
+from tests_support import (REPO_ROOT, data_options, run_tool,
+                           train_one_iteration)
 
-TINY_DET = ('configs/det/'
-            'mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb2-lsj-200i_coco-64x64.py')
+TINY_DET = ('configs/det/mimae_vit-tiny-p4_mask-rcnn_simplefpn_'
+            '1xb2-lsj-200i_coco-64x64.py')
+
+# Real digits on real photos, non-square (96 x 128) so that the 64 px large-
+# scale jitter resizes and crops; the config's three classes.
+SCENE = dict(num_train=4, num_val=2, classes=(0, 1, 2), img_size=(96, 128))
 
 
-def data_options(coco_root):
+def coco_options(coco_root):
     ann = osp.join(coco_root, 'annotations', 'instances_val2017.json')
-    opts = [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{loader}.dataset.data_root={coco_root}',
-                 f'{loader}.num_workers=0',
-                 f'{loader}.persistent_workers=False']
-    return opts
+    return data_options(coco_root, ann)
 
 
 @pytest.fixture(scope='module')
 def trained(pretrain_checkpoint, tmp_path_factory):
-    from mimae.dataset_builders import build_tiny_coco
+    from mimae.dataset_builders import build_digit_scenes_coco
     tmp = tmp_path_factory.mktemp('det')
     coco_root = str(tmp / 'coco')
-    build_tiny_coco(coco_root)
+    build_digit_scenes_coco(coco_root, **SCENE)
     ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
-    run_tool([
-        'tools/train.py', TINY_DET, '--work-dir', work_dir,
-        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
-        'train_cfg.max_iters=1',
-        'train_cfg.val_interval=1'
-    ] + data_options(coco_root))
+    train_one_iteration(TINY_DET, ckpt, work_dir, coco_options(coco_root))
     return work_dir, coco_root, backbone, ckpt
 
 
@@ -58,7 +53,7 @@ def test_tools_test_reports_box_and_mask_ap(trained, tmp_path):
         'tools/test.py', TINY_DET,
         osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
         '--cfg-options'
-    ] + data_options(coco_root))
+    ] + coco_options(coco_root))
     assert 'coco/bbox_mAP=' in result.stdout
     assert 'coco/segm_mAP=' in result.stdout
 

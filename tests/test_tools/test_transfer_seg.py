@@ -3,34 +3,23 @@ on a generated dataset in the ADE20K layout."""
 import glob
 import os.path as osp
 import pytest
-from tests_support import REPO_ROOT, run_tool
+from tests_support import (REPO_ROOT, data_options, run_tool,
+                           train_one_iteration)
 
 TINY_SEG = 'configs/seg/mimae_vit-tiny-p4_upernet_1xb2-1k_ade20k-64x64.py'
 
 
-def data_options(ade_root):
-    opts = []
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{loader}.dataset.data_root={ade_root}',
-                 f'{loader}.num_workers=0',
-                 f'{loader}.persistent_workers=False']
-    return opts
-
-
 @pytest.fixture(scope='module')
 def trained(pretrain_checkpoint, tmp_path_factory):
-    from mimae.dataset_builders import build_tiny_ade20k
+    from mimae.dataset_builders import build_digit_scenes_ade20k
     tmp = tmp_path_factory.mktemp('seg')
     ade_root = str(tmp / 'ade' / 'ADEChallengeData2016')
-    build_tiny_ade20k(ade_root)
+    # Non-square (96 x 128), so that training crops and testing slides.
+    build_digit_scenes_ade20k(ade_root, num_train=4, num_val=2,
+                              img_size=(96, 128))
     ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
-    run_tool([
-        'tools/train.py', TINY_SEG, '--work-dir', work_dir,
-        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
-        'train_cfg.max_iters=1',
-        'train_cfg.val_interval=1'
-    ] + data_options(ade_root))
+    train_one_iteration(TINY_SEG, ckpt, work_dir, data_options(ade_root))
     return work_dir, ade_root, backbone, ckpt
 
 
