@@ -9,7 +9,7 @@ slot first), so conversion renames keys only. MAE's decoder maps onto
 MMPretrain's ``MAEPretrainDecoder`` (the ``neck``).
 """
 import re
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import torch
 
@@ -103,3 +103,43 @@ def mimae_to_timm(state: StateDict) -> Tuple[StateDict, List[str]]:
     if unknown:
         raise KeyError(f'timm ViT has no key for {sorted(unknown)}')
     return out, sorted(dropped)
+
+
+def _is_vit_state(state: dict) -> bool:
+    """Official MAE / timm ViT keys (``blocks.N.``, ``patch_embed.proj``)."""
+    return any(k.startswith(('blocks.', 'patch_embed.proj.'))
+               for k in state)
+
+
+def to_mmengine_checkpoint(checkpoint: Any, source: str) -> dict:
+    """Any checkpoint format mimae knows, as an mmengine checkpoint.
+
+    - mmengine / OpenMMLab (``{'state_dict': ...}``): unchanged.
+    - official MAE (``{'model': <MAE / timm ViT keys>}``) and timm (a flat
+      state dict with those keys): renamed to ours
+      (``backbone.*``, ``neck.*``), with ``meta.converted_from``.
+    - any other flat state dict (tensors only): unchanged, as mmengine
+      loads it.
+
+    Raises:
+        KeyError: for anything else, listing what the file holds.
+    """
+    if not isinstance(checkpoint, dict):
+        raise KeyError(f'{source}: a checkpoint is a dict, this file holds '
+                       f'a {type(checkpoint).__name__}')
+    if 'state_dict' in checkpoint:
+        return checkpoint
+    state = checkpoint.get('model', checkpoint)
+    if isinstance(state, dict) and _is_vit_state(state):
+        kind = 'MAE' if 'model' in checkpoint else 'timm'
+        return dict(meta=dict(converted_from=f'{kind} format: {source}'),
+                    state_dict=mae_to_mimae(state))
+    if state is checkpoint and all(
+            isinstance(v, torch.Tensor) for v in checkpoint.values()):
+        return checkpoint
+    found = {k: type(v).__name__ for k, v in list(checkpoint.items())[:20]}
+    raise KeyError(
+        f'{source}: the keys match no checkpoint format mimae knows '
+        "(mmengine {'state_dict': ...}, official MAE {'model': ...} with "
+        "ViT keys 'blocks.N.*', a flat timm/MAE ViT state dict, or a flat "
+        f'state dict of tensors); found {found}')

@@ -20,13 +20,16 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    two operator schemas (no kernels) before torchvision is imported; its
    transforms work and its C++ ops raise torchvision's own clear error. The
    mm* stack uses mmcv's nms, never torchvision's.
-2. ``checkpoint_weights_only``: torch >= 2.6 defaults ``torch.load`` to
-   ``weights_only=True``; mmengine <= 0.10.7 calls it without the argument,
-   and its own checkpoints hold ``HistoryBuffer`` and numpy objects, so
-   resume, ``load_from`` and ``init_cfg=Pretrained`` all fail. The local-file
-   loader is re-registered through mmengine's own ``CheckpointLoader``
-   extension point with ``weights_only=False``: local files are the user's
-   own checkpoints. Remote (http) checkpoints keep torch's safe default.
+2. ``safe_checkpoint_loading``: mmengine's local and HTTP checkpoint
+   loaders are replaced (through its own ``CheckpointLoader`` extension
+   point) by :mod:`mimae.zoo.loaders`. mmengine 0.10.7 calls ``torch.load``
+   without ``weights_only``: on torch >= 2.6 its own checkpoints (which hold
+   ``HistoryBuffer`` and numpy objects) then fail to resume or load as
+   ``Pretrained``, and on older torch every file is fully unpickled, so a
+   downloaded ``.pth`` can run code. Ours load every file with
+   ``weights_only=True`` plus exactly the globals mmengine's checkpoints
+   need, accept model-zoo names, download URLs once into a cache with a
+   hash check, and convert official MAE / timm checkpoints on load.
 3. ``dist_init_cpu``: mmengine's ``_init_dist_pytorch`` calls
    ``torch.cuda.set_device`` unconditionally (an ``AttributeError`` on CPU
    torch) and passes the config's ``nccl`` backend through. Without CUDA we
@@ -97,24 +100,10 @@ def fix_torchvision_cpu() -> bool:
     return True
 
 
-def fix_checkpoint_weights_only() -> bool:
-    """Load local mmengine checkpoints with ``weights_only=False``."""
-    import mmengine
-    from mmengine.runner.checkpoint import CheckpointLoader
-    from mmengine.utils import digit_version
-    if (_torch_version() < (2, 6)
-            or digit_version(mmengine.__version__) > digit_version('0.10.7')):
-        return False
-
-    def load_from_local(filename: str, map_location=None) -> dict:
-        filename = osp.expanduser(filename)
-        if not osp.isfile(filename):
-            raise FileNotFoundError(f'{filename} can not be found.')
-        return torch.load(
-            filename, map_location=map_location, weights_only=False)
-
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local, force=True)
+def fix_safe_checkpoint_loading() -> bool:
+    """Safe, hash-checked, name-aware checkpoint loading in mmengine."""
+    from .zoo import loaders
+    loaders.register()
     return True
 
 
@@ -194,7 +183,7 @@ def fix_atomic_local_backend() -> bool:
 
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
-    'checkpoint_weights_only': fix_checkpoint_weights_only,
+    'safe_checkpoint_loading': fix_safe_checkpoint_loading,
     'dist_init_cpu': fix_dist_init_cpu,
     'ddp_cpu_device_ids': fix_ddp_cpu_device_ids,
     'collate_fn_scope': fix_collate_fn_scope,

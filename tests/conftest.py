@@ -76,7 +76,7 @@ def pretrain_checkpoint(digits_root, tmp_path_factory):
     import subprocess
     import sys
 
-    import torch
+    from mimae.zoo.safe_load import safe_torch_load
     work_dir = str(tmp_path_factory.mktemp('pretrain'))
     result = subprocess.run(
         [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
@@ -87,9 +87,29 @@ def pretrain_checkpoint(digits_root, tmp_path_factory):
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     path = osp.join(work_dir, 'epoch_1.pth')
-    state = torch.load(path, map_location='cpu', weights_only=False)
+    state = safe_torch_load(path, map_location='cpu')
     backbone = {
         k[len('backbone.'):]: v
         for k, v in state['state_dict'].items() if k.startswith('backbone.')
     }
     return path, backbone
+
+
+@pytest.fixture
+def file_server():
+    """A loopback HTTP server (tests_support.FileServer)."""
+    from tests_support import FileServer
+    server = FileServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def zoo_cache(tmp_path, monkeypatch) -> str:
+    """An empty model-zoo cache for this test, online."""
+    cache = str(tmp_path / 'zoo-cache')
+    monkeypatch.setenv('MIMAE_CACHE_DIR', cache)
+    monkeypatch.delenv('MIMAE_OFFLINE', raising=False)
+    monkeypatch.delenv('MIMAE_MODEL_INDEX', raising=False)
+    monkeypatch.delenv('MIMAE_TRUSTED_CHECKPOINTS', raising=False)
+    return cache

@@ -20,12 +20,12 @@ def run_python(code: str, env: dict = None) -> subprocess.CompletedProcess:
 
 
 def test_every_needed_fix_is_applied():
-    # The tested stack (torch 2.13, mmengine 0.10.7) needs the checkpoint
-    # fix everywhere; the PyPI torchvision (a CUDA build) only breaks on a
+    # The safe checkpoint loaders are always in place (mmengine 0.10.7's
+    # fail on its own checkpoints under torch >= 2.6); the PyPI torchvision (a CUDA build) only breaks on a
     # CPU build of torch; the distributed fixes are for machines without
     # CUDA. On a GPU machine those stay off.
     expected = {
-        'checkpoint_weights_only', 'collate_fn_scope', 'atomic_local_backend'
+        'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend'
     }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
@@ -51,7 +51,8 @@ def test_torchvision_imports_only_with_the_fix():
 
 
 def test_runner_checkpoint_loads(tmp_path):
-    """mmengine checkpoints hold HistoryBuffer and numpy objects."""
+    """mmengine checkpoints hold HistoryBuffer and numpy objects: they load
+    through mmengine's own entry point, still without full unpickling."""
     from mmengine.logging import HistoryBuffer
     from mmengine.runner.checkpoint import _load_checkpoint
     path = str(tmp_path / 'ckpt.pth')

@@ -93,3 +93,67 @@ def train_one_iteration(config: str, ckpt: str, work_dir: str,
         '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
         'train_cfg.max_iters=1', 'train_cfg.val_interval=1'
     ] + options)
+
+
+class FileServer:
+    """A real HTTP server on loopback serving ``files`` (name -> bytes).
+
+    Like a CDN it answers ``Range`` requests with 206. ``cut[name] = n``
+    makes the next response for ``name`` stop after ``n`` bytes and drop
+    the connection (an interrupted transfer); ``status[name] = code``
+    answers with that error. ``requests`` records ``(name, Range header)``.
+    """
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.files, self.cut, self.status, self.requests = {}, {}, {}, []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the http.server API)
+                name = self.path.lstrip('/').split('?')[0]
+                server.requests.append((name, self.headers.get('Range')))
+                if name in server.status:
+                    self.send_error(server.status[name])
+                    return
+                if name not in server.files:
+                    self.send_error(404)
+                    return
+                data = server.files[name]
+                start = 0
+                if self.headers.get('Range'):
+                    start = int(self.headers['Range'].split('=')[1]
+                                .split('-')[0])
+                    self.send_response(206)
+                    self.send_header('Content-Range',
+                                     f'bytes {start}-{len(data) - 1}/'
+                                     f'{len(data)}')
+                else:
+                    self.send_response(200)
+                self.send_header('Content-Length', str(len(data) - start))
+                self.end_headers()
+                stop = server.cut.pop(name, None)
+                body = data[start:] if stop is None else data[start:stop]
+                self.wfile.write(body)
+                if stop is not None:
+                    self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                     Handler)
+        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/'
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs=dict(poll_interval=0.05),
+            daemon=True)
+        self.thread.start()
+
+    def transfers(self, name: str) -> list:
+        """The Range header of every request for ``name`` (None: whole)."""
+        return [r for n, r in self.requests if n == name]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

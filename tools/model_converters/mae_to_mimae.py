@@ -4,25 +4,20 @@
         checkpoints/mae_vit-base-p16_mimae.pth
 
 The output (``{'state_dict': {'backbone.*', 'neck.*'}}``) loads where a
-pre-training checkpoint of this project does, e.g. as ``pretrained`` of the
-det/seg/cls configs. Downloaded files are read with ``weights_only=True``;
-compare the printed sha256 with the published one.
+pre-training checkpoint of this project does. Since every config now
+converts official MAE / timm checkpoints on load (mimae.zoo.loaders), this
+is for a one-off copy in our format. The file is read without unpickling
+code (mimae.zoo.safe_load); compare the printed sha256 with the published
+one.
 """
 import argparse
-import hashlib
 import os
 import os.path as osp
 
 import torch
 from mimae.checkpoint_keys import mae_to_mimae
-
-
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
+from mimae.zoo.download import file_hash
+from mimae.zoo.safe_load import safe_torch_load
 
 
 def main() -> None:
@@ -30,14 +25,11 @@ def main() -> None:
     parser.add_argument('src', help='MAE/timm checkpoint ({"model": ...} or '
                         'a flat state dict)')
     parser.add_argument('dst', help='output .pth')
-    parser.add_argument(
-        '--trust', action='store_true',
-        help='load with weights_only=False (full MAE training checkpoints '
-        'pickle their argparse arguments); only for files you trust')
     args = parser.parse_args()
-    digest = sha256(args.src)
-    ckpt = torch.load(args.src, map_location='cpu',
-                      weights_only=not args.trust)
+    digest = file_hash(args.src)
+    # Full MAE training checkpoints pickle their argparse arguments: trust
+    # such a file with MIMAE_TRUSTED_CHECKPOINTS=PATH.
+    ckpt = safe_torch_load(args.src, map_location='cpu')
     state = ckpt.get('model', ckpt.get('state_dict', ckpt))
     converted = mae_to_mimae(state)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)

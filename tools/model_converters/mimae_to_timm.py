@@ -16,6 +16,7 @@ import os.path as osp
 
 import torch
 from mimae.checkpoint_keys import mimae_to_timm
+from mimae.zoo.safe_load import safe_torch_load
 
 
 def main() -> None:
@@ -23,8 +24,7 @@ def main() -> None:
     parser.add_argument('src', help='checkpoint written by tools/train.py')
     parser.add_argument('dst', help='output .pth')
     args = parser.parse_args()
-    # Our own runner checkpoints hold mmengine objects (message hub).
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
+    ckpt = safe_torch_load(args.src, map_location='cpu')
     state, dropped = mimae_to_timm(ckpt.get('state_dict', ckpt))
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save({'model': state}, args.dst)

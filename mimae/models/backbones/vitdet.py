@@ -1,5 +1,6 @@
 from typing import Sequence, Tuple
 
+import numpy as np
 import torch
 from mmcv.cnn.bricks.drop import build_dropout
 from mmpretrain.models.backbones.vision_transformer import VisionTransformer
@@ -111,8 +112,9 @@ class ViTDet(VisionTransformer):
                 f'{min(grid)} or a larger image.')
         # The cls token takes no part (its weights still load).
         self.cls_token.requires_grad = False
-        drop_path = torch.linspace(0, kwargs.get('drop_path_rate', 0.),
-                                   self.num_layers).tolist()
+        # As VisionTransformer's own rule (numpy: also on torch's meta device).
+        drop_path = np.linspace(0, kwargs.get('drop_path_rate', 0.),
+                                self.num_layers).tolist()
         for i, layer in enumerate(self.layers):
             layer.attn = WindowedRelPosAttention(
                 self.embed_dims,

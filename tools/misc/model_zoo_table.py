@@ -1,0 +1,97 @@
+"""The README's model-zoo table, generated from the model index.
+
+    python tools/misc/model_zoo_table.py             # print it
+    python tools/misc/model_zoo_table.py --update README.md
+    python tools/misc/model_zoo_table.py --check README.md   # exit 1 if stale
+
+Parameters are counted by building each config's model on torch's ``meta``
+device (no memory, no weights). The hash is what the Weights URL promises
+(see mimae.zoo.download); the table says which algorithm and how many hex
+digits, since that is all some publishers give.
+"""
+import argparse
+import os.path as osp
+import sys
+
+import torch
+from mimae.apis import get_config
+from mimae.zoo import expected_hash, load_index
+from mimae.zoo.index import project_root
+
+START = '<!-- model-zoo-table: start (tools/misc/model_zoo_table.py) -->'
+END = '<!-- model-zoo-table: end -->'
+
+
+def parameters(row) -> str:
+    if not row.config:
+        return '-'
+    config = get_config(row)
+    scope = config.get('default_scope', 'mmpretrain')
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    from mmengine.registry import init_default_scope
+    init_default_scope(scope)
+    if scope == 'mmdet':
+        import mimae.models.necks  # noqa: F401  (SimpleFPN)
+    with torch.device('meta'):
+        model = registry.build(config.model)
+    return f'{sum(p.numel() for p in model.parameters()) / 1e6:.1f}'
+
+
+def result(row) -> str:
+    values = [f'{name} {value}' for entry in row.results
+              for name, value in (entry.get('Metrics') or {}).items()]
+    return ', '.join(values) or '-'
+
+
+def table() -> str:
+    lines = ['| name | schedule | result | params (M) | weights hash | '
+             'license | config |', '|' + ' --- |' * 7]
+    root = project_root() + osp.sep
+    for row in load_index().values():  # in the index's order
+        meta = row.metadata
+        epochs = (f"{meta['Epochs']} ep" if 'Epochs' in meta else
+                  f"{meta['Iterations']} it" if 'Iterations' in meta else '-')
+        if row.weights:
+            algorithm, digest = expected_hash(row.weights)
+            weights = f'[{algorithm} {digest[:12]}]({row.weights})'
+        else:
+            weights = 'not published'
+        config = (row.config or '-').replace(root, '')
+        lines.append(
+            f'| {row.name} | {epochs} | {result(row)} | {parameters(row)} | '
+            f'{weights} | {row.license or "-"} | {config} |')
+    return '\n'.join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--update', metavar='MARKDOWN')
+    group.add_argument('--check', metavar='MARKDOWN')
+    args = parser.parse_args()
+    text = table()
+    target = args.update or args.check
+    if not target:
+        print(text)
+        return 0
+    with open(target) as f:
+        doc = f.read()
+    if START not in doc or END not in doc:
+        print(f'{target} has no {START} ... {END} section', file=sys.stderr)
+        return 1
+    head, rest = doc.split(START, 1)
+    new = head + START + '\n' + text + '\n' + END + rest.split(END, 1)[1]
+    if args.check:
+        if new != doc:
+            print(f'{target}: the model-zoo table is stale; run '
+                  f'tools/misc/model_zoo_table.py --update {target}',
+                  file=sys.stderr)
+            return 1
+        return 0
+    with open(target, 'w') as f:
+        f.write(new)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
