@@ -1,11 +1,13 @@
 """Download checkpoints once, into one cache, and only if their hash matches.
 
-The expected hash comes with the URL:
+The expected hash is, first found:
 
-- a fragment ``#sha256=<hex>`` or ``#md5=<hex>`` (a prefix of at least six
-  hex digits: the official MAE release publishes only six of the MD5), as
-  pip writes it and as the model index stores it;
-- else OpenMMLab's file name convention, ``<name>_<date>-<sha256[:8]>.pth``.
+- a fragment of the URL, ``#sha256=<hex>`` or ``#md5=<hex>`` (a prefix of at
+  least six hex digits: the official MAE release publishes only six of the
+  MD5), as pip writes it;
+- the ``Weights Hash`` the model index gives for the URL (the same
+  ``sha256=<hex>`` syntax; passed in as ``expected``);
+- OpenMMLab's file name convention, ``<name>_<date>-<sha256[:8]>.pth``.
 
 A transfer goes to ``<file>.part`` and is moved to its name only after the
 hash matched, so a file under its own name in the cache is always complete.
@@ -56,8 +58,24 @@ def offline() -> bool:
     return os.environ.get(OFFLINE_ENV, '').lower() not in ('', '0', 'false')
 
 
-def expected_hash(url: str) -> Optional[Tuple[str, str]]:
-    """``(algorithm, hex prefix)`` that ``url`` promises, or None.
+def parse_hash(text: str, where: str) -> Tuple[str, str]:
+    """``'md5=8cad7c'`` -> ``('md5', '8cad7c')``."""
+    match = re.fullmatch(r'(sha256|md5)=([0-9a-fA-F]{6,})', text.strip())
+    if not match:
+        raise ValueError(f'{where}: a hash is sha256=<hex> or md5=<hex> (at '
+                         f'least 6 hex digits), not {text!r}')
+    return match.group(1), match.group(2).lower()
+
+
+def expected_hash(url: str,
+                  index_hash: Optional[str] = None
+                  ) -> Optional[Tuple[str, str]]:
+    """``(algorithm, hex prefix)`` that ``url`` is promised to have, or None.
+
+    Args:
+        url (str): The URL, with or without a hash fragment.
+        index_hash (str, optional): What the model index says
+            (``sha256=<hex>`` or ``md5=<hex>``).
 
     Examples:
         >>> expected_hash('https://x/mae_pretrain_vit_base.pth#md5=8cad7c')
@@ -66,13 +84,10 @@ def expected_hash(url: str) -> Optional[Tuple[str, str]]:
         ('sha256', 'bc79e40b')
     """
     fragment = urllib.parse.urldefrag(url).fragment
-    match = re.fullmatch(r'(sha256|md5)=([0-9a-fA-F]{6,})', fragment)
-    if match:
-        return match.group(1), match.group(2).lower()
     if fragment:
-        raise ValueError(
-            f'{url}: the fragment must be #sha256=<hex> or #md5=<hex> '
-            '(at least 6 hex digits)')
+        return parse_hash(fragment, url)
+    if index_hash:
+        return parse_hash(index_hash, f'the model index entry of {url}')
     name = osp.basename(urllib.parse.urlparse(url).path)
     match = re.search(r'-([0-9a-f]{8})\.pth$', name)
     return ('sha256', match.group(1)) if match else None
@@ -109,13 +124,14 @@ def _check(path: str, url: str, expected: Optional[Tuple[str, str]],
     return sha256
 
 
-def download(url: str, retries: int = 3, progress: Optional[bool] = None,
-             timeout: float = 60.0) -> str:
+def download(url: str, index_hash: Optional[str] = None, retries: int = 3,
+             progress: Optional[bool] = None, timeout: float = 60.0) -> str:
     """The local path of ``url``'s file, downloading it if not cached.
 
     Args:
         url (str): ``http(s)://...`` with an optional ``#sha256=`` /
             ``#md5=`` fragment.
+        index_hash (str, optional): The model index's ``Weights Hash``.
         retries (int): Attempts after a failed or cut transfer (each one
             resumes). HTTP 4xx errors are not retried.
         progress (bool, optional): Show a progress bar; by default when
@@ -127,7 +143,7 @@ def download(url: str, retries: int = 3, progress: Optional[bool] = None,
         DownloadError: HTTP error, repeated network failure, or offline
             mode without a cached copy.
     """
-    expected = expected_hash(url)
+    expected = expected_hash(url, index_hash)
     path = cached_path(url)
     record = path + '.sha256'
     if osp.isfile(path):
@@ -176,9 +192,10 @@ def download(url: str, retries: int = 3, progress: Optional[bool] = None,
         raise
     if expected is None:
         warnings.warn(
-            f'{source} carries no hash (no #sha256= fragment, no OpenMMLab '
-            f'-<sha256[:8]>.pth name); its sha256 is {sha256}. Add '
-            f'#sha256={sha256} to the URL to have it checked.')
+            f'{source} carries no hash (no #sha256= fragment, no Weights '
+            'Hash in the model index, no OpenMMLab -<sha256[:8]>.pth name); '
+            f'its sha256 is {sha256}. Add #sha256={sha256} to the URL to '
+            'have it checked.')
     with open(record, 'w') as f:
         f.write(sha256 + '\n')
     os.replace(part, path)

@@ -2,7 +2,8 @@
 
 ``model-index.yml`` (next to ``configs/``) imports ``configs/*/metafile.yml``;
 each lists ``Models`` with ``Name``, ``Metadata`` (epochs, ``License``),
-``Results``, ``Weights`` (a URL whose hash comes with it, see
+``Results``, ``Weights`` (a URL; its hash is ``Metadata: Weights Hash``,
+``sha256=<hex>`` or ``md5=<hex>``, unless the file name carries it, see
 :mod:`mimae.zoo.download`) and ``Config`` (relative to the index file; for
 an index served over HTTP, to this project's folder).
 ``MIMAE_MODEL_INDEX`` adds other indexes (a file, or an ``http(s)`` URL of
@@ -39,6 +40,12 @@ class ZooModel:
     @property
     def license(self) -> Optional[str]:
         return self.metadata.get('License')
+
+    @property
+    def weights_hash(self) -> Optional[str]:
+        """``sha256=<hex>`` / ``md5=<hex>`` where the file name does not
+        carry the hash (or carries only 8 digits of it)."""
+        return self.metadata.get('Weights Hash')
 
 
 def project_root() -> str:
@@ -145,6 +152,16 @@ def find_model(name: str) -> ZooModel:
     raise KeyError(f'{name!r} is not a model in the index '
                    f'({", ".join(index_locations())}).{hint} '
                    'mimae.zoo.list_models() lists them all.')
+
+
+def find_weights(url: str) -> Optional[ZooModel]:
+    """The row whose ``Weights`` is ``url`` (fragments aside), if any."""
+    url = urllib.parse.urldefrag(url).url
+    for model in load_index().values():
+        if model.weights and urllib.parse.urldefrag(
+                model.weights).url == url:
+            return model
+    return None
 
 
 def is_model_name(text: str) -> bool:

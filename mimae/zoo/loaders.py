@@ -8,7 +8,8 @@ MMDet and MMSeg models, ``load_from``, ``--resume``, and
 ``mmpretrain.get_model(..., pretrained=...)``. Each one
 
 1. resolves a model-zoo name (:mod:`mimae.zoo.index`) to its URL;
-2. downloads a URL once into the cache, checking its hash
+2. downloads a URL once into the cache, checking its hash (from the URL, or
+   from the index row that lists the URL)
    (:mod:`mimae.zoo.download`; in a distributed run local rank 0 downloads
    while the others wait);
 3. reads the file with :func:`mimae.zoo.safe_load.safe_torch_load`;
@@ -18,21 +19,22 @@ MMDet and MMSeg models, ``load_from``, ``--resume``, and
 """
 import os
 import os.path as osp
-from typing import Any
+from typing import Any, Optional
 
 import torch
 from mmengine.dist import get_dist_info
 
 from ..checkpoint_keys import to_mmengine_checkpoint
 from .download import download
-from .index import find_model, is_model_name
+from .index import find_model, find_weights, is_model_name
 from .safe_load import safe_torch_load
 
 
 def resolve(checkpoint: str) -> str:
     """A local path for a path, URL or zoo name (downloading if needed)."""
     if checkpoint.startswith(('http://', 'https://')):
-        return _download_once(checkpoint)
+        row = find_weights(checkpoint)
+        return _download_once(checkpoint, row.weights_hash if row else None)
     path = osp.expanduser(checkpoint)
     if osp.isfile(path):
         return path
@@ -46,15 +48,15 @@ def resolve(checkpoint: str) -> str:
     raise FileNotFoundError(f'{checkpoint} can not be found.')
 
 
-def _download_once(url: str) -> str:
+def _download_once(url: str, index_hash: Optional[str]) -> str:
     """Rank 0 of each node downloads; the other ranks then find the file."""
     rank, world_size = get_dist_info()
     if world_size == 1:
-        return download(url)
+        return download(url, index_hash)
     local_rank = int(os.environ.get('LOCAL_RANK', rank))
-    path = download(url) if local_rank == 0 else None
+    path = download(url, index_hash) if local_rank == 0 else None
     torch.distributed.barrier()
-    return path or download(url)
+    return path or download(url, index_hash)
 
 
 def load_checkpoint(checkpoint: str, map_location: Any = None) -> dict:

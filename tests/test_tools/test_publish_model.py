@@ -29,8 +29,9 @@ def test_publish_then_download_and_build_by_name(
     assert sorted(slim) == ['meta', 'state_dict']  # no optimizer, hub
     assert slim['meta']['epoch'] == 1
     [row] = yaml.safe_load(index.read_text())['Models']
-    assert row['Weights'] == f'{file_server.url}{filename}#sha256={sha256}'
-    assert row['Metadata'] == {'License': 'Apache-2.0', 'Epochs': 1}
+    assert row['Weights'] == f'{file_server.url}{filename}'
+    assert row['Metadata'] == {'License': 'Apache-2.0', 'Epochs': 1,
+                               'Weights Hash': f'sha256={sha256}'}
 
     with open(published, 'rb') as f:
         file_server.files[filename] = f.read()

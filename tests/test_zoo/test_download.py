@@ -23,7 +23,13 @@ def test_hash_comes_from_the_fragment_or_the_openmmlab_name():
     assert expected_hash(f'http://h/a.pth#sha256={SHA256}') == (
         'sha256', SHA256)
     assert expected_hash('http://h/a.pth') is None
-    with pytest.raises(ValueError, match='#sha256=<hex>'):
+    assert expected_hash('http://h/a.pth', 'md5=8cad7c') == ('md5', '8cad7c')
+    # The fragment wins over the index, the index over the file name.
+    assert expected_hash(f'http://h/{NAME}#md5=abcdef', 'md5=8cad7c') == (
+        'md5', 'abcdef')
+    assert expected_hash(f'http://h/{NAME}', f'sha256={SHA256}') == (
+        'sha256', SHA256)
+    with pytest.raises(ValueError, match='sha256=<hex> or md5=<hex>'):
         expected_hash('http://h/a.pth#sha1=abcdef')
 
 

@@ -54,8 +54,9 @@ def official_mae_in_a_zoo(pretrain_checkpoint, file_server, zoo_cache,
     index = tmp_path / 'index.yml'
     index.write_text(yaml.safe_dump({'Models': [{
         'Name': 'mae_pretrain_vit_tiny',
-        'Weights': f'{file_server.url}mae_pretrain_vit_tiny.pth#md5={md5}',
-        'Metadata': {'License': 'CC-BY-NC-4.0'}}]}))
+        'Weights': f'{file_server.url}mae_pretrain_vit_tiny.pth',
+        'Metadata': {'License': 'CC-BY-NC-4.0',
+                     'Weights Hash': f'md5={md5}'}}]}))
     monkeypatch.setenv('MIMAE_MODEL_INDEX', str(index))
     return backbone
 

@@ -52,7 +52,7 @@ def table() -> str:
         epochs = (f"{meta['Epochs']} ep" if 'Epochs' in meta else
                   f"{meta['Iterations']} it" if 'Iterations' in meta else '-')
         if row.weights:
-            algorithm, digest = expected_hash(row.weights)
+            algorithm, digest = expected_hash(row.weights, row.weights_hash)
             weights = f'[{algorithm} {digest[:12]}]({row.weights})'
         else:
             weights = 'not published'

@@ -10,9 +10,9 @@ model-index row that serves it.
 
 As MMPretrain's publish tool: the optimizer, schedulers and message hub are
 dropped, ``meta`` is kept, and the file becomes ``<name>_<date>-<sha8>.pth``
-(OpenMMLab's convention) in ``--out-dir``. The printed row's ``Weights``
-carries the full sha256 as a ``#sha256=`` fragment (the 8-digit name alone
-is 32 bits: enough against corruption, not against tampering). Upload the
+(OpenMMLab's convention) in ``--out-dir``. The printed row's ``Weights
+Hash`` is the full sha256 (the 8 digits in the name are 32 bits: enough
+against corruption, not against tampering). Upload the
 file under ``--base-url``, add the row to an index, point
 ``MIMAE_MODEL_INDEX`` at that index, and every mimae tool and config takes
 the name.
@@ -43,14 +43,14 @@ def publish(src: str, name: str, out_dir: str, base_url: str,
     date = datetime.date.today().strftime('%Y%m%d')
     filename = f'{name}_{date}-{sha256[:8]}.pth'
     os.replace(tmp, osp.join(out_dir, filename))
-    metadata = {'License': license}
+    metadata = {'License': license, 'Weights Hash': f'sha256={sha256}'}
     # An epoch-based run records both; its schedule is in epochs.
     if meta.get('epoch'):
         metadata['Epochs'] = int(meta['epoch'])
     elif meta.get('iter'):
         metadata['Iterations'] = int(meta['iter'])
     row = dict(Name=name, Metadata=metadata, Results=None,
-               Weights=f'{base_url.rstrip("/")}/{filename}#sha256={sha256}',
+               Weights=f'{base_url.rstrip("/")}/{filename}',
                Config=config)
     return row
 
