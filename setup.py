@@ -1,4 +1,13 @@
+import os
+import os.path as osp
+import shutil
+import sys
+
 from setuptools import find_packages, setup
+
+# What mim and mmengine's ``mimae::`` config references look for inside the
+# package (MMPretrain's ``.mim`` layout).
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 
 def read_requirements(path: str) -> list:
@@ -16,6 +25,35 @@ def read_version() -> str:
     return scope['__version__']
 
 
+def add_mim_extension() -> None:
+    """Put ``configs``, ``tools`` and ``model-index.yml`` in ``mimae/.mim``:
+    links to the repository for an editable install, copies for a wheel or
+    sdist, so ``mim download/train/test mimae ...`` find them."""
+    if {'develop', 'editable_wheel'} & set(sys.argv):
+        mode = 'symlink'
+    elif {'sdist', 'bdist_wheel', 'build', 'build_py'} & set(sys.argv):
+        mode = 'copy'
+    else:
+        return
+    root = osp.dirname(osp.abspath(__file__))
+    mim = osp.join(root, 'mimae', '.mim')
+    os.makedirs(mim, exist_ok=True)
+    for name in MIM_FILES:
+        src, dst = osp.join(root, name), osp.join(mim, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(src, dst)
+
+
+add_mim_extension()
 setup(
     name='mimae',
     version=read_version(),
@@ -23,6 +61,9 @@ setup(
     'Masked Image Modeling, ICLR 2025) for MMPretrain, MMDetection and '
     'MMSegmentation',
     packages=find_packages(include=['mimae', 'mimae.*']),
+    include_package_data=True,
+    package_data={'mimae': ['.mim/model-index.yml', '.mim/configs/**/*',
+                            '.mim/tools/**/*']},
     python_requires='>=3.8',
     # torch is left out on purpose, as in OpenMMLab packages: users pick the
     # build for their CUDA; requirements/constraints.txt pins the tested one.

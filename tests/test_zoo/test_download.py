@@ -131,3 +131,10 @@ def test_a_url_without_a_hash_is_kept_with_its_sha256(
         path = download(file_server.url + 'plain.pth')
     with open(path + '.sha256') as f:
         assert f.read().strip() == SHA256
+
+
+def test_no_network_is_reported_and_nothing_is_cached(free_port, zoo_cache):
+    # Nothing listens on the port: every attempt is refused.
+    with pytest.raises(DownloadError, match='failed after 2 attempts'):
+        download(f'http://127.0.0.1:{free_port}/{NAME}', retries=1)
+    assert cache_files(zoo_cache) == []

@@ -6,6 +6,7 @@ import os.path as osp
 import pytest
 import yaml
 from mimae.zoo import expected_hash, find_model, list_models, load_index
+from mimae.zoo.index import project_root
 from tests_support import REPO_ROOT, run_tool
 
 # Short aliases of other configs (same file content through _base_).
@@ -71,7 +72,8 @@ def test_another_index_adds_its_names(zoo_cache, tmp_path, monkeypatch,
     with open(team_index(str(tmp_path), 'remote_model'), 'rb') as f:
         file_server.files['index.yml'] = f.read()
     monkeypatch.setenv('MIMAE_MODEL_INDEX', file_server.url + 'index.yml')
-    assert find_model('remote_model').config == osp.join(REPO_ROOT, 'cfg.py')
+    assert find_model('remote_model').config == osp.join(project_root(),
+                                                         'cfg.py')
 
 
 def test_a_name_defined_twice_is_refused(zoo_cache, tmp_path, monkeypatch):

@@ -95,3 +95,36 @@ def test_official_mae_weights_by_name_in_det_and_seg_configs(
             'mae_pretrain_vit_tiny;') in log
     # Downloaded once: the init and the key check read the cached copy.
     assert file_server.transfers('mae_pretrain_vit_tiny.pth') == [None]
+
+
+@pytest.mark.parametrize('config', [
+    'configs/det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_coco.py',
+    'configs/seg/mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'
+], ids=['det', 'seg'])
+def test_the_official_vit_b_layout_matches_the_full_size_configs(
+        config, tmp_path):
+    """mae_pretrain_vit_base.pth is {'model': timm ViT-B/16 keys} (no head,
+    final 'norm'); its key names, and so its strict check, are built here
+    from timm's ViT-B, since the file itself cannot be downloaded."""
+    import timm
+    from mimae.engine.hooks.strict_pretrained_hook import StrictPretrainedHook
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from tests_support import REPO_ROOT
+    with torch.device('meta'):
+        names = timm.models.vision_transformer.VisionTransformer(
+            img_size=224, patch_size=16, embed_dim=768, depth=12,
+            num_heads=12, num_classes=0, global_pool='token').state_dict()
+    path = str(tmp_path / 'mae_pretrain_vit_base.pth')
+    torch.save({'model': {k: torch.zeros(1) for k in names}}, path)
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    cfg.model.backbone.init_cfg.checkpoint = path
+    scope = cfg.default_scope
+    init_default_scope(scope)
+    import mimae.models.necks  # noqa: F401  (SimpleFPN, for det)
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    with torch.device('meta'):
+        model = registry.build(cfg.model)
+    [line] = StrictPretrainedHook().check(model)
+    # 150 timm tensors, less the final norm's 2 that these heads drop.
+    assert line.startswith(f'backbone: all 148 tensors loaded from {path}')
