@@ -70,10 +70,6 @@ _TORCHVISION_FAKE_OPS = {
 _torchvision_lib = None  # keeps the schema registrations alive
 
 
-def _torch_version() -> tuple:
-    return tuple(int(p) for p in torch.__version__.split('+')[0].split('.')[:2])
-
-
 def _torchvision_extension_loads() -> bool:
     spec = importlib.util.find_spec('torchvision')
     if spec is None or spec.submodule_search_locations is None:

@@ -21,9 +21,9 @@ def run_python(code: str, env: dict = None) -> subprocess.CompletedProcess:
 
 def test_every_needed_fix_is_applied():
     # The safe checkpoint loaders are always in place (mmengine 0.10.7's
-    # fail on its own checkpoints under torch >= 2.6); the PyPI torchvision (a CUDA build) only breaks on a
-    # CPU build of torch; the distributed fixes are for machines without
-    # CUDA. On a GPU machine those stay off.
+    # fail on its own checkpoints under torch >= 2.6); the PyPI torchvision
+    # (a CUDA build) only breaks on a CPU build of torch; the distributed
+    # fixes are for machines without CUDA. On a GPU machine those stay off.
     expected = {
         'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend'
     }

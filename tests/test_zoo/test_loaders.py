@@ -98,7 +98,8 @@ def test_official_mae_weights_by_name_in_det_and_seg_configs(
 
 
 @pytest.mark.parametrize('config', [
-    'configs/det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_coco.py',
+    'configs/det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_'
+    'coco.py',
     'configs/seg/mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'
 ], ids=['det', 'seg'])
 def test_the_official_vit_b_layout_matches_the_full_size_configs(
