@@ -13,5 +13,5 @@ from . import compat
 
 compat.apply_all()
 
-from . import engine, models  # noqa: E402,F401
+from . import datasets, engine, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401

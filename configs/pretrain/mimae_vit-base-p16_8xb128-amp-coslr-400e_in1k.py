@@ -46,7 +46,16 @@ model = dict(
 log_processor = dict(
     window_size=10, mean_pattern=r'.*(loss|time|data_time|grad_norm|mi_).*')
 
-train_dataloader = dict(batch_size=128)
+# Exact resume: a run killed anywhere and resumed with --resume continues
+# with the same masks and augmentations (ExactResumeHook; bitwise equal on
+# CPU with randomness.deterministic=True). A kill loses the iterations since
+# the last checkpoint: save every N iterations with --cfg-options
+# default_hooks.checkpoint.by_epoch=False default_hooks.checkpoint.interval=N
+train_dataloader = dict(
+    batch_size=128,
+    sampler=dict(type='ResumableSampler'),
+    dataset=dict(pipeline=[dict(type='SeedSample'), *_base_.train_pipeline]))
+custom_hooks = [dict(type='ExactResumeHook')]
 optim_wrapper = dict(accumulative_counts=4)
 
 # mmengine scales by (GPUs x batch_size) / base_batch_size and does not count

@@ -27,6 +27,7 @@ model = dict(
 
 data_root = 'data/digits/'
 train_pipeline = [
+    dict(type='SeedSample'),  # see ExactResumeHook in the ViT-B config
     dict(type='LoadImageFromFile'),
     dict(
         type='RandomResizedCrop',

@@ -1,8 +1,9 @@
 from .atomic_local_backend import AtomicLocalBackend
-from .hooks import MetricsFileHook, StrictPretrainedHook
+from .hooks import ExactResumeHook, MetricsFileHook, StrictPretrainedHook
 from .optimizers import LayerDecayOptimWrapperConstructor
 
 __all__ = [
-    'AtomicLocalBackend', 'LayerDecayOptimWrapperConstructor',
+    'AtomicLocalBackend', 'ExactResumeHook',
+    'LayerDecayOptimWrapperConstructor',
     'MetricsFileHook', 'StrictPretrainedHook'
 ]

@@ -1,4 +1,5 @@
+from .exact_resume_hook import ExactResumeHook
 from .metrics_file_hook import MetricsFileHook
 from .strict_pretrained_hook import StrictPretrainedHook
 
-__all__ = ['MetricsFileHook', 'StrictPretrainedHook']
+__all__ = ['ExactResumeHook', 'MetricsFileHook', 'StrictPretrainedHook']

@@ -1,0 +1,3 @@
+from .seeding import seed_everything
+
+__all__ = ['seed_everything']
