@@ -64,8 +64,10 @@ def test_mae_baseline_is_mmpretrain_mae_on_the_same_data():
     # The same data and augmentations; MI-MAE's pipeline first seeds each
     # sample's augmentation from the sample (exact resume).
     ours = dict(mimae.train_dataloader.dataset)
-    seed, *pipeline = ours.pop('pipeline')
-    assert seed.type == 'SeedSample'
+    seed, loader, *pipeline = ours.pop('pipeline')
+    assert (seed.type, loader.type) == ('SeedSample',
+                                        'LoadImageFromFileChecked')
+    pipeline = [dict(type='LoadImageFromFile')] + pipeline
     unscoped = [{k: v for k, v in t.items() if k != '_scope_'}
                 for t in pipeline]  # tags of the mmpretrain:: inheritance
     assert dict(ours, pipeline=unscoped) == mae.train_dataloader.dataset

@@ -46,16 +46,24 @@ model = dict(
 log_processor = dict(
     window_size=10, mean_pattern=r'.*(loss|time|data_time|grad_norm|mi_).*')
 
-# Exact resume: a run killed anywhere and resumed with --resume continues
-# with the same masks and augmentations (ExactResumeHook; bitwise equal on
-# CPU with randomness.deterministic=True). A kill loses the iterations since
-# the last checkpoint: save every N iterations with --cfg-options
-# default_hooks.checkpoint.by_epoch=False default_hooks.checkpoint.interval=N
+# Long runs (README, "Faults"):
+# - exact resume: a run killed anywhere and resumed with --resume continues
+#   with the same masks and augmentations (ExactResumeHook; bitwise equal on
+#   CPU with randomness.deterministic=True). A kill loses the iterations
+#   since the last checkpoint; to save every N iterations: --cfg-options
+#   default_hooks.checkpoint.by_epoch=False default_hooks.checkpoint.interval=N
+# - a file that cannot be decoded fails naming the file and sample; to skip
+#   such files instead (logged, counted, replaced by another sample, the run
+#   stops above 0.1% of the dataset): --cfg-options custom_hooks.1.skip=True
 train_dataloader = dict(
     batch_size=128,
     sampler=dict(type='ResumableSampler'),
-    dataset=dict(pipeline=[dict(type='SeedSample'), *_base_.train_pipeline]))
-custom_hooks = [dict(type='ExactResumeHook')]
+    dataset=dict(pipeline=[
+        dict(type='SeedSample'),
+        dict(type='LoadImageFromFileChecked'),
+        *_base_.train_pipeline[1:]
+    ]))
+custom_hooks = [dict(type='ExactResumeHook'), dict(type='BadImageHook')]
 optim_wrapper = dict(accumulative_counts=4)
 
 # mmengine scales by (GPUs x batch_size) / base_batch_size and does not count

@@ -27,8 +27,9 @@ model = dict(
 
 data_root = 'data/digits/'
 train_pipeline = [
-    dict(type='SeedSample'),  # see ExactResumeHook in the ViT-B config
-    dict(type='LoadImageFromFile'),
+    # Exact resume and checked loading: see the ViT-B config.
+    dict(type='SeedSample'),
+    dict(type='LoadImageFromFileChecked'),
     dict(
         type='RandomResizedCrop',
         scale=32,

@@ -1,9 +1,10 @@
 from .atomic_local_backend import AtomicLocalBackend
-from .hooks import ExactResumeHook, MetricsFileHook, StrictPretrainedHook
+from .hooks import (BadImageHook, ExactResumeHook, MetricsFileHook,
+                    StrictPretrainedHook)
 from .optimizers import LayerDecayOptimWrapperConstructor
 
 __all__ = [
-    'AtomicLocalBackend', 'ExactResumeHook',
+    'AtomicLocalBackend', 'BadImageHook', 'ExactResumeHook',
     'LayerDecayOptimWrapperConstructor',
     'MetricsFileHook', 'StrictPretrainedHook'
 ]
