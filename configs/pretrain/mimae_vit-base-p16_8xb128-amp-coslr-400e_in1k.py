@@ -63,7 +63,13 @@ train_dataloader = dict(
         dict(type='LoadImageFromFileChecked'),
         *_base_.train_pipeline[1:]
     ]))
-custom_hooks = [dict(type='ExactResumeHook'), dict(type='BadImageHook')]
+# - a NaN or infinite loss stops the run at that iteration, naming the loss
+#   and the last checkpoint; weights that are not finite are never saved.
+custom_hooks = [
+    dict(type='ExactResumeHook'),
+    dict(type='BadImageHook'),
+    dict(type='FiniteTrainingHook')
+]
 optim_wrapper = dict(accumulative_counts=4)
 
 # mmengine scales by (GPUs x batch_size) / base_batch_size and does not count
