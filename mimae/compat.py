@@ -50,9 +50,16 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    replaces it through mmengine's ``register_backend``; every local
    ``put``/``put_text`` (checkpoints, dumped configs, mimae's dataset
    builders) becomes all-or-nothing.
+7. ``atomic_last_checkpoint``: mmengine's ``CheckpointHook`` writes the
+   ``last_checkpoint`` pointer with a plain ``open(..., 'w')``; a kill in
+   that moment leaves it empty and ``--resume`` finds nothing. The
+   module's ``open`` is replaced by one whose ``'w'`` files go through
+   :class:`mimae.engine.AtomicLocalBackend` (other modes are the builtin).
 """
+import builtins
 import copy
 import importlib.util
+import io
 import os
 import os.path as osp
 import sys
@@ -177,6 +184,37 @@ def fix_atomic_local_backend() -> bool:
     return True
 
 
+def fix_atomic_last_checkpoint() -> bool:
+    """Write mmengine's ``last_checkpoint`` pointer atomically."""
+    import inspect
+
+    from mmengine.hooks import checkpoint_hook
+
+    from .engine.atomic_local_backend import AtomicLocalBackend
+    source = inspect.getsource(
+        checkpoint_hook.CheckpointHook._save_checkpoint_with_step)
+    if "with open(save_file, 'w')" not in source:
+        return False  # mmengine changed how it writes the pointer
+
+    class _AtomicText(io.StringIO):
+        def __init__(self, path: str) -> None:
+            super().__init__()
+            self.path = path
+
+        def __exit__(self, kind, *rest) -> None:
+            if kind is None:
+                AtomicLocalBackend().put_text(self.getvalue(), self.path)
+            super().__exit__(kind, *rest)
+
+    def open_pointer(file, mode='r', *args, **kwargs):
+        if mode == 'w':
+            return _AtomicText(file)
+        return builtins.open(file, mode, *args, **kwargs)
+
+    checkpoint_hook.open = open_pointer
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
     'safe_checkpoint_loading': fix_safe_checkpoint_loading,
@@ -184,6 +222,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'ddp_cpu_device_ids': fix_ddp_cpu_device_ids,
     'collate_fn_scope': fix_collate_fn_scope,
     'atomic_local_backend': fix_atomic_local_backend,
+    'atomic_last_checkpoint': fix_atomic_last_checkpoint,
 }
 
 

@@ -25,7 +25,8 @@ def test_every_needed_fix_is_applied():
     # (a CUDA build) only breaks on a CPU build of torch; the distributed
     # fixes are for machines without CUDA. On a GPU machine those stay off.
     expected = {
-        'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend'
+        'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend',
+        'atomic_last_checkpoint'
     }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
@@ -132,3 +133,18 @@ def test_collate_fn_inherited_from_another_package_builds():
     assert batch.shape == (2, 3)
     # The config itself is left as it was.
     assert cfg.train_dataloader.collate_fn._scope_ == 'mmpretrain'
+
+
+def test_the_last_checkpoint_pointer_is_written_atomically(tmp_path):
+    from mmengine.hooks import checkpoint_hook
+    pointer = tmp_path / 'last_checkpoint'
+    with checkpoint_hook.open(str(pointer), 'w') as f:
+        f.write('/work/iter_2.pth')
+    assert pointer.read_text() == '/work/iter_2.pth'
+    # A failure in the middle of the write leaves the old pointer.
+    with pytest.raises(KeyboardInterrupt):
+        with checkpoint_hook.open(str(pointer), 'w') as f:
+            f.write('/work/iter_')
+            raise KeyboardInterrupt
+    assert pointer.read_text() == '/work/iter_2.pth'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['last_checkpoint']

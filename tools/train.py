@@ -10,6 +10,7 @@ import os.path as osp
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 import torch.distributed as dist
+from mimae.engine.resume_checkpoint import resume_checkpoint
 from mimae.runner_config import add_metrics_file, check_data_roots
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -26,7 +27,12 @@ def parse_args() -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from this checkpoint, or with no value from the latest '
-        'checkpoint in the work directory')
+        'checkpoint in the work directory (checked to be whole first)')
+    parser.add_argument(
+        '--resume-fallback',
+        action='store_true',
+        help='with --resume: if the checkpoint is truncated or corrupt, '
+        'resume from the newest older one that is whole')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
@@ -72,10 +78,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
+    if args.resume is not None:
+        # mmengine would find the latest itself, and fail on a damaged file
+        # without naming it.
+        requested = None if args.resume == 'auto' else args.resume
+        cfg.resume = True
+        cfg.load_from = resume_checkpoint(cfg.work_dir, requested,
+                                          args.resume_fallback)
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.cfg_options is not None:

@@ -34,9 +34,15 @@ class AtomicLocalBackend(LocalBackend):
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, filepath)
-        except BaseException:
+        except BaseException as error:
             if osp.exists(tmp):
                 os.remove(tmp)
+            if isinstance(error, OSError):  # e.g. a full disk
+                raise OSError(
+                    error.errno,
+                    f'could not write {filepath}: {error.strerror}. Nothing '
+                    'was written under that name; files written before '
+                    '(earlier checkpoints) are intact') from error
             raise
 
     def put_text(self,
