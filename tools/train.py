@@ -78,6 +78,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume is None and int(
+            os.environ.get('TORCHELASTIC_RESTART_COUNT', 0)) > 0:
+        # torchrun restarted the processes (dist_train.sh MAX_RESTARTS).
+        args.resume = 'auto'
     if args.resume is not None:
         # mmengine would find the latest itself, and fail on a damaged file
         # without naming it.

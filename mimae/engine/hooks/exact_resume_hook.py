@@ -55,7 +55,9 @@ class ExactResumeHook(Hook):
         per_epoch = len(loader)
         done = runner.iter - runner.epoch * per_epoch
         if done > 0:
-            sampler.resume_at(runner.epoch, done * loader.batch_size)
+            # Only an epoch's last batch can be short.
+            sampler.resume_at(runner.epoch, min(done * loader.batch_size,
+                                                sampler.num_samples))
             print_log(
                 f'ExactResumeHook: epoch {runner.epoch} resumes after its '
                 f'first {done} of {per_epoch} iterations (seed '
