@@ -1,5 +1,6 @@
 """Which checkpoint a ``--resume`` run starts from, checked before use."""
 import glob
+import os
 import os.path as osp
 import zipfile
 from typing import List, Optional
@@ -35,6 +36,17 @@ def _checkpoints_newest_first(work_dir: str) -> List[str]:
     return sorted(found, key=osp.getmtime, reverse=True)
 
 
+def _remove_unfinished_writes(work_dir: str) -> None:
+    """Delete the temporary files of saves a kill interrupted (the atomic
+    backend writes ``.<name>.<random>.tmp`` and renames it when whole)."""
+    for path in glob.glob(osp.join(work_dir, '.*.pth.*.tmp')):
+        try:
+            os.remove(path)
+        except FileNotFoundError:  # another rank was first
+            continue
+        print_log(f'removed the unfinished write {path}', logger='current')
+
+
 def resume_checkpoint(work_dir: str, requested: Optional[str] = None,
                       fallback: bool = False) -> Optional[str]:
     """The checkpoint to resume from, checked to be whole.
@@ -55,6 +67,7 @@ def resume_checkpoint(work_dir: str, requested: Optional[str] = None,
             is off (the message lists the older ones), or every checkpoint
             is damaged.
     """
+    _remove_unfinished_writes(work_dir)
     older = _checkpoints_newest_first(work_dir)
     chosen = requested
     if chosen is None:

@@ -123,3 +123,50 @@ def test_weights_differ_without_the_hook_after_a_resume(
                                 text=True, timeout=600)
         assert result.returncode == 0, result.stderr[-3000:]
     assert max_difference(ref / 'iter_9.pth', resumed / 'iter_9.pth') > 1e-3
+
+
+KILL_IN_SAVE = '''
+import os, signal
+from mimae.engine import atomic_local_backend
+
+_replace = atomic_local_backend.os.replace
+
+
+def replace_or_die(src, dst):
+    """Die (SIGKILL) with iter_4.pth fully written under its temporary
+    name, just before the rename that would publish it."""
+    if os.path.basename(dst) == 'iter_4.pth':
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    _replace(src, dst)
+
+
+atomic_local_backend.os.replace = replace_or_die
+'''
+
+
+def test_kill_9_inside_a_checkpoint_write_then_resume_is_bitwise_equal(
+        reference, digits_root, tmp_path):
+    (tmp_path / 'kill_in_save.py').write_text(KILL_IN_SAVE)
+    config = tmp_path / 'killed.py'
+    config.write_text(f'_base_ = {TINY_CONFIG!r}\n'
+                      "custom_imports = dict(imports=['mimae', "
+                      "'kill_in_save'])\n")
+    work = tmp_path / 'work'
+    cmd = [sys.executable, 'tools/train.py', str(config), '--work-dir',
+           str(work), '--cfg-options',
+           f'train_dataloader.dataset.data_root={digits_root}', *OPTIONS]
+    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=600, start_new_session=True,
+                            env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert result.returncode == -signal.SIGKILL
+    left = sorted(os.listdir(work))
+    assert 'iter_4.pth' not in left and 'iter_2.pth' in left
+    assert any(name.startswith('.iter_4.pth.') for name in left)
+    assert (work / 'last_checkpoint').read_text() == str(work / 'iter_2.pth')
+    proc = train(work, digits_root, '--resume', wait=False)
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-3000:]
+    assert 'removed the unfinished write' in out
+    assert not any(name.endswith('.tmp') for name in os.listdir(work))
+    assert max_difference(reference / 'iter_9.pth', work / 'iter_9.pth') \
+        == 0
