@@ -33,7 +33,9 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
 3. ``dist_init_cpu``: mmengine's ``_init_dist_pytorch`` calls
    ``torch.cuda.set_device`` unconditionally (an ``AttributeError`` on CPU
    torch) and passes the config's ``nccl`` backend through. Without CUDA we
-   initialise the process group with gloo instead.
+   initialise the process group with gloo instead; under torchrun, in the
+   agent's store with a key prefix per restart attempt (without it, 2 of
+   3 restarts read the dead processes' gloo addresses and failed).
 4. ``ddp_cpu_device_ids``: mmengine wraps the model in
    ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``, which torch
    refuses for a CPU module. For CPU modules ``device_ids`` is dropped.
@@ -127,8 +129,25 @@ def fix_dist_init_cpu() -> bool:
                 or is_npu_available() or is_musa_available()):
             return original(backend, init_backend=init_backend, **kwargs)
         # NCCL needs CUDA; configs written for GPUs say nccl.
+        backend = 'gloo' if backend == 'nccl' else backend
+        if os.environ.get('TORCHELASTIC_USE_AGENT_STORE') != 'True':
+            torch_dist.init_process_group(backend=backend, **kwargs)
+            return
+        # Under torchrun the processes meet in the agent's store, which
+        # outlives a restart (dist_train.sh MAX_RESTARTS): the restarted
+        # gloo group could read the dead processes' addresses there and
+        # fail with "connectFullMesh ... Connection refused". Each attempt
+        # gets its own key prefix.
+        store = torch_dist.PrefixStore(
+            'mimae/attempt_' + os.environ.get('TORCHELASTIC_RESTART_COUNT',
+                                              '0'),
+            torch_dist.TCPStore(
+                os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']),
+                is_master=False, **{k: v for k, v in kwargs.items()
+                                    if k == 'timeout'}))
         torch_dist.init_process_group(
-            backend='gloo' if backend == 'nccl' else backend, **kwargs)
+            backend=backend, store=store, rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']), **kwargs)
 
     dist_utils._init_dist_pytorch = _init_dist_pytorch
     return True

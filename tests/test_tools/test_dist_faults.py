@@ -5,6 +5,8 @@ import re
 import subprocess
 import time
 
+import torch
+from mimae.zoo.safe_load import safe_torch_load
 from tests_support import REPO_ROOT
 
 from conftest import TINY_CONFIG
@@ -48,7 +50,9 @@ def dying_config(tmp_path):
         f'_base_ = {TINY_CONFIG!r}\n'
         "custom_imports = dict(imports=['mimae', 'die'])\n"
         'custom_hooks = _base_.custom_hooks + '
-        "[dict(type='DieHook', rank=1, at=3)]\n")
+        # Before iteration 4: rank 0 saved iter_2 before iteration 3's
+        # gradient all-reduce, which needed rank 1.
+        "[dict(type='DieHook', rank=1, at=4)]\n")
     return str(config)
 
 
@@ -86,7 +90,15 @@ def test_with_restarts_the_run_resumes_by_itself(digits_root, tmp_path,
     assert proc.returncode == 0, out[-3000:]
     # iter_2 ends epoch 0 (2 ranks: 96 images each, batches of 64 and 32).
     assert 'resumed epoch: 0, iter: 2' in out
-    assert (work / 'iter_4.pth').exists()
+    # ...and ends where an uninterrupted 2-process run ends, on both ranks'
+    # data and masks (the gradients are averaged over them).
+    plain = launch(TINY_CONFIG, tmp_path / 'plain', digits_root, free_port,
+                   tmp_path)
+    assert plain.wait(timeout=900) == 0
+    resumed = safe_torch_load(str(work / 'iter_4.pth'))['state_dict']
+    uninterrupted = safe_torch_load(
+        str(tmp_path / 'plain' / 'iter_4.pth'))['state_dict']
+    assert all(torch.equal(resumed[k], uninterrupted[k]) for k in resumed)
 
 
 def test_two_nodes_on_one_machine_finish_together(digits_root, tmp_path,
