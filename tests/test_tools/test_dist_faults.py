@@ -114,3 +114,22 @@ def test_two_nodes_on_one_machine_finish_together(digits_root, tmp_path,
     # 192 images over 2 ranks of 64: 2 iterations an epoch, 2 epochs.
     assert 'Epoch(train) [2][2/2]' in log
     assert (work / 'iter_4.pth').exists()
+
+
+def test_a_dead_rank_on_another_node_stops_this_one(digits_root, tmp_path,
+                                                    free_port):
+    work = tmp_path / 'work'
+    config = dying_config(tmp_path)
+    start = time.time()
+    nodes = [launch(config, work, digits_root, free_port, tmp_path,
+                    procs=1, NNODES='2', MASTER_ADDR='127.0.0.1')
+             for _ in range(2)]
+    outs = [node.communicate(timeout=600)[0] for node in nodes]
+    assert [node.returncode for node in nodes] == [1, 1], outs
+    assert time.time() - start < 300
+    # The node whose process died names it; the other sees its peer go.
+    died = [out for out in outs if 'Signal 9 (SIGKILL)' in out]
+    assert len(died) == 1 and re.search(r'rank\s*:\s*1 ', died[0])
+    other = [out for out in outs if out is not died[0]][0]
+    assert 'Connection reset by peer' in other or 'Connection closed' in \
+        other, other[-3000:]
