@@ -14,8 +14,9 @@ _base_ = [
 
 # Evaluation only: no training or validation loop.
 train_dataloader = val_dataloader = val_evaluator = None
-# The queries: the val split, read as in testing.
-test_dataloader = dict(batch_size=256)
+# The queries: the val split, read as in testing, once (the suites read it
+# in the main process: num_workers=0).
+test_dataloader = dict(batch_size=256, persistent_workers=False)
 model = dict(
     _delete_=True,
     type='WeightedKNNClassifier',

@@ -154,3 +154,22 @@ def test_only_arms_and_tasks_select_a_shorter_suite(tmp_path):
         'task/knn/mi-mae/seed0', 'task/knn/mi-mae/seed1']
     with pytest.raises(SuiteError, match=r"only_tasks names \['knm'\]"):
         Suite.fromfile(path, cfg_options={'only_tasks': ['knm']})
+
+
+@pytest.mark.parametrize('suite', ['mini_digits', 'demo_digits',
+                                   'sweep_mi-weights_digits'])
+def test_every_task_with_its_overrides_gives_loaders_torch_accepts(suite):
+    """The suites read data in the main process (num_workers=0); a loader
+    that still asks for persistent workers fails in torch."""
+    from mmengine.config import Config
+    loaded = Suite.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'benchmark', f'{suite}.py'))
+    for task in loaded.tasks:
+        cfg = Config.fromfile(osp.join(REPO_ROOT, task.config))
+        cfg.merge_from_dict(loaded.task_options(task, 'ckpt.pth'))
+        loaders = [cfg.get(k) for k in ('train_dataloader', 'val_dataloader',
+                                         'test_dataloader')]
+        loaders.append(cfg.model.get('prototype'))
+        for loader in filter(None, loaders):
+            assert loader.get('num_workers', 0) > 0 or not loader.get(
+                'persistent_workers', False), (suite, task.name, loader)
