@@ -167,8 +167,8 @@ def test_every_task_with_its_overrides_gives_loaders_torch_accepts(suite):
     for task in loaded.tasks:
         cfg = Config.fromfile(osp.join(REPO_ROOT, task.config))
         cfg.merge_from_dict(loaded.task_options(task, 'ckpt.pth'))
-        loaders = [cfg.get(k) for k in ('train_dataloader', 'val_dataloader',
-                                         'test_dataloader')]
+        names = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        loaders = [cfg.get(name) for name in names]
         loaders.append(cfg.model.get('prototype'))
         for loader in filter(None, loaders):
             assert loader.get('num_workers', 0) > 0 or not loader.get(
