@@ -44,8 +44,8 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
 def _numpy_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     """numpy's array, scalar and dtype reconstructors, under the module
     names numpy 1 (``numpy.core``) and numpy 2 (``numpy._core``) pickle."""
-    multiarray = np.core.multiarray if np.__version__ < '2' else \
-        np._core.multiarray
+    core = getattr(np, '_core', None) or np.core  # numpy 2 / numpy 1
+    multiarray = core.multiarray
     allowed: List[Union[Callable, Tuple[Callable, str]]] = [
         np.ndarray, np.dtype]
     for core in ('numpy.core', 'numpy._core'):

@@ -37,9 +37,16 @@ class FiniteTrainingHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs: Optional[dict] = None) -> None:
-        bad = {key: float(value) for key, value in (outputs or {}).items()
-               if torch.is_tensor(value) and not torch.isfinite(value).all()}
-        if bad:
+        losses = {key: value for key, value in (outputs or {}).items()
+                  if torch.is_tensor(value)}
+        if not losses:
+            return
+        # One device sync per iteration, not one per loss.
+        finite = torch.stack([torch.isfinite(v).all() for v in
+                              losses.values()])
+        if not finite.all():
+            bad = {key: float(value) for (key, value), ok in zip(
+                losses.items(), finite.tolist()) if not ok}
             raise NonFiniteError(
                 f'iteration {runner.iter + 1}: non-finite loss {bad}. '
                 f'Last checkpoint: {_last_checkpoint(runner)}; nothing '
