@@ -57,6 +57,12 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    that moment leaves it empty and ``--resume`` finds nothing. The
    module's ``open`` is replaced by one whose ``'w'`` files go through
    :class:`mimae.engine.AtomicLocalBackend` (other modes are the builtin).
+8. ``plain_param_groups``: mmengine builds optimizers through its config
+   registry, so every param group is a ``ConfigDict``. ``torch.compile``
+   (mmengine's ``compile=True`` compiles ``train_step``, the optimizer step
+   included) cannot trace one and fails with "'UserDefinedDictVariable'
+   object has no attribute 'items'". After an optimizer wrapper is built its
+   groups are turned into plain dicts, in the same list.
 """
 import builtins
 import copy
@@ -234,6 +240,22 @@ def fix_atomic_last_checkpoint() -> bool:
     return True
 
 
+def fix_plain_param_groups() -> bool:
+    """Give optimizers plain-dict param groups, which torch.compile traces."""
+    from mmengine.config import ConfigDict
+    from mmengine.optim import OptimWrapper
+    original = OptimWrapper.__init__
+
+    def __init__(self, optimizer, *args, **kwargs) -> None:
+        original(self, optimizer, *args, **kwargs)
+        groups = self.optimizer.param_groups
+        if any(isinstance(group, ConfigDict) for group in groups):
+            groups[:] = [dict(group) for group in groups]
+
+    OptimWrapper.__init__ = __init__
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
     'safe_checkpoint_loading': fix_safe_checkpoint_loading,
@@ -242,6 +264,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'collate_fn_scope': fix_collate_fn_scope,
     'atomic_local_backend': fix_atomic_local_backend,
     'atomic_last_checkpoint': fix_atomic_last_checkpoint,
+    'plain_param_groups': fix_plain_param_groups,
 }
 
 

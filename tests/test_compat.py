@@ -26,7 +26,7 @@ def test_every_needed_fix_is_applied():
     # fixes are for machines without CUDA. On a GPU machine those stay off.
     expected = {
         'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend',
-        'atomic_last_checkpoint'
+        'atomic_last_checkpoint', 'plain_param_groups'
     }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
@@ -148,3 +148,35 @@ def test_the_last_checkpoint_pointer_is_written_atomically(tmp_path):
             raise KeyboardInterrupt
     assert pointer.read_text() == '/work/iter_2.pth'
     assert sorted(p.name for p in tmp_path.iterdir()) == ['last_checkpoint']
+
+
+def test_optimizer_param_groups_are_plain_dicts():
+    """mmengine builds them as ConfigDicts, which torch.compile cannot trace
+    (the compile run itself: tests/test_configs_gpu_path.py)."""
+    from mmengine.config import Config, ConfigDict
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config(dict(optim_wrapper=dict(
+        optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+        paramwise_cfg=dict(bias_decay_mult=0.0))))
+    model = torch.nn.Linear(2, 2)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    groups = wrapper.optimizer.param_groups
+    assert [type(g) for g in groups] == [dict, dict]
+    assert groups[1]['weight_decay'] == 0.0  # the bias group kept its setting
+    # and the optimizer still updates through them
+    model.weight.grad = torch.ones_like(model.weight)
+    before = model.weight.detach().clone()
+    wrapper.step()
+    assert not torch.equal(before, model.weight)
+
+    bare = run_python('''
+        from mmengine.config import Config, ConfigDict
+        from mmengine.optim import build_optim_wrapper
+        import torch
+        cfg = Config(dict(optim_wrapper=dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+            paramwise_cfg=dict(bias_decay_mult=0.0))))
+        w = build_optim_wrapper(torch.nn.Linear(2, 2), cfg.optim_wrapper)
+        print(type(w.optimizer.param_groups[0]).__name__)
+        ''')
+    assert bare.stdout.split()[-1] == ConfigDict.__name__, bare.stderr

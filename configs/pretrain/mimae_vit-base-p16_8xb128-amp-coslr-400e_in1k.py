@@ -70,7 +70,18 @@ custom_hooks = [
     dict(type='BadImageHook'),
     dict(type='FiniteTrainingHook')
 ]
-optim_wrapper = dict(accumulative_counts=4)
+# GPU path (README, "Performance"):
+# - AMP in bf16 where the GPU has it (fp16 with loss scaling where not, fp32
+#   without a GPU), and AdamW's fused kernel;
+# - attention runs through torch's scaled_dot_product_attention, as in
+#   MMPretrain's ViT (tests/test_configs_gpu_path.py);
+# - torch.compile is opt-in: compile = True, or a dict of torch.compile's
+#   arguments, e.g. --cfg-options compile.mode=max-autotune
+optim_wrapper = dict(
+    type='AutoAmpOptimWrapper',
+    optimizer=dict(fused=True),
+    accumulative_counts=4)
+compile = False
 
 # mmengine scales by (GPUs x batch_size) / base_batch_size and does not count
 # gradient accumulation, so the base is the per-step batch of this config

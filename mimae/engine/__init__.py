@@ -1,10 +1,11 @@
 from .atomic_local_backend import AtomicLocalBackend
 from .hooks import (BadImageHook, ExactResumeHook, FiniteTrainingHook,
                     MetricsFileHook, StrictPretrainedHook)
-from .optimizers import LayerDecayOptimWrapperConstructor
+from .optimizers import (AutoAmpOptimWrapper,
+                         LayerDecayOptimWrapperConstructor)
 
 __all__ = [
-    'AtomicLocalBackend', 'BadImageHook', 'ExactResumeHook',
+    'AtomicLocalBackend', 'AutoAmpOptimWrapper', 'BadImageHook', 'ExactResumeHook',
     'FiniteTrainingHook',
     'LayerDecayOptimWrapperConstructor',
     'MetricsFileHook', 'StrictPretrainedHook'

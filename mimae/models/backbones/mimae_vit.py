@@ -118,10 +118,10 @@ class MIMAEViT(MAEViT):
         ids_keep = ids_shuffle[:, :K * n_vis].reshape(B, K,
                                                       n_vis).transpose(0, 1)
 
-        x_visible = torch.gather(
-            x.unsqueeze(0).expand(K, -1, -1, -1),
-            dim=2,
-            index=ids_keep.unsqueeze(-1).expand(-1, -1, -1, C))
+        # Rows of the B*L patches, so the backward accumulates into one
+        # B x L x C gradient, not into K expanded copies of it.
+        rows = ids_keep + L * torch.arange(B, device=x.device).view(1, B, 1)
+        x_visible = x.reshape(B * L, C).index_select(0, rows.flatten())
         # float32 like MAE's mask: its sum can exceed the fp16 range under AMP.
         mask = (ids_restore >= n_vis).float()
         return (x_visible.reshape(K * B, n_vis, C), mask.reshape(K * B, L),

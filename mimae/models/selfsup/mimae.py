@@ -92,22 +92,61 @@ class MIMAE(MAE):
             Dict[str, torch.Tensor]: losses and logged diagnostics.
         """
         latent, mask, ids_restore, visible_embed = self.backbone(inputs)
-        pred = self.neck(latent, ids_restore)
-        num_masks = self.backbone.num_masks
-        # Normalised target once per image, shared by its K views (rows are
-        # mask-major, see MIMAEViT).
-        target = self.head.construct_target(inputs)
-        target = target.unsqueeze(0).expand(num_masks, -1, -1, -1)
         losses = dict(
-            loss_rec=self.head.loss_module(pred, target.flatten(0, 1), mask))
+            loss_rec=self.reconstruction_loss(inputs, latent, mask,
+                                              ids_restore))
+        losses.update(self.mi_losses(latent, visible_embed))
+        return losses
+
+    def reconstruction_loss(self, inputs: torch.Tensor, latent: torch.Tensor,
+                            mask: torch.Tensor,
+                            ids_restore: torch.Tensor) -> torch.Tensor:
+        """MAE's decoder and pixel loss over the K views of every image.
+
+        Args:
+            inputs (torch.Tensor): Normalised images, B x 3 x H x W.
+            latent (torch.Tensor): Encoder output, (K*B) x (1 + n_vis) x C.
+            mask (torch.Tensor): (K*B) x L, 1 = removed.
+            ids_restore (torch.Tensor): (K*B) x L.
+
+        Returns:
+            torch.Tensor: the mean loss over the removed patches of all views.
+        """
+        num_masks = self.backbone.num_masks
+        # Rows are mask-major (see MIMAEViT): K x B x L x D.
+        pred = self.neck(latent, ids_restore).unflatten(0, (num_masks, -1))
+        # The normalised target is computed once per image and broadcast to
+        # its K views without a copy. With the mask given per element, the
+        # loss module's masked sum over mask.sum() is MAE's loss: the mean
+        # over the removed patches of each patch's mean error.
+        target = self.head.construct_target(inputs)
+        mask = mask.unflatten(0, (num_masks, -1)).unsqueeze(-1)
+        return self.head.loss_module(pred, target.expand_as(pred),
+                                     mask.expand_as(pred))
+
+    def mi_losses(self, latent: torch.Tensor,
+                  visible_embed: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The max-MI and min-MI terms of the heads that are configured.
+
+        Args:
+            latent (torch.Tensor): Encoder output, (K*B) x (1 + n_vis) x C.
+            visible_embed (torch.Tensor): (K*B) x C, each view's input
+                representation (see :class:`MIMAEViT`).
+
+        Returns:
+            Dict[str, torch.Tensor]: the heads' losses and diagnostics;
+            empty without heads.
+        """
+        losses = dict()
         if self.mi_max_head is None and self.mi_min_head is None:
             return losses
-
-        feats = self.pool(latent).view(num_masks, inputs.shape[0], -1)
+        num_masks = self.backbone.num_masks
+        feats = self.pool(latent).view(num_masks, -1, latent.shape[-1])
         if self.mi_max_head is not None:
             losses.update(self.mi_max_head.loss(feats))
         if self.mi_min_head is not None:
             losses.update(
                 self.mi_min_head.loss(
-                    feats, visible_embed.view(num_masks, inputs.shape[0], -1)))
+                    feats, visible_embed.view(num_masks, feats.shape[1],
+                                              -1)))
         return losses
