@@ -1,4 +1,4 @@
-# Baseline: MMPretrain's MAE ViT-B/16, 400 epochs, unchanged (same dataset,
+# Baseline: MMPretrain's MAE ViT-B/16, 400 epochs (same dataset,
 # runtime and schedule bases as the MI-MAE configs), for side-by-side runs.
 # 400-epoch MI-MAE sees as many masked views as 1600-epoch MAE; that
 # comparison is mae_vit-base-p16_8xb512-amp-coslr-1600e_in1k.py.

@@ -9,8 +9,9 @@
 # (49 visible tokens in the encoder, 197 tokens in the decoder), so 128
 # images x 4 views hold the activations of MMPretrain's MAE at 512 images per
 # GPU, the batch its ViT-B config runs on 80 GB GPUs with AMP. Not yet
-# measured on a GPU: benchmark before a long run and lower batch_size (and
-# raise accumulative_counts to keep 4096) if it does not fit.
+# measured on a GPU: before a long run, measure the step's time and memory at
+# this batch with tools/analysis_tools/benchmark_pretrain.py CONFIG and lower
+# batch_size (raising accumulative_counts to keep 4096) if it does not fit.
 _base_ = 'mmpretrain::mae/mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py'
 
 custom_imports = dict(imports=['mimae'], allow_failed_imports=False)

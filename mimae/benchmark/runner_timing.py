@@ -154,6 +154,9 @@ def equal_views_pair(config: str,
         cfg.experiment_name = f'e2e_{name.lower()}'
         cfg.resume = False
         cfg.load_from = None
+        # The per-iteration log lines still get formatted (the hooks' time
+        # counts them); only their printing is left out.
+        cfg.log_level = 'WARNING'
         views = 1 if model is not base.model else num_masks
         log(f'{name}: {run_epochs} epochs, {cfg.train_dataloader.batch_size}'
             f' images x {views} views per step')

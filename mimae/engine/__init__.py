@@ -5,8 +5,8 @@ from .optimizers import (AutoAmpOptimWrapper,
                          LayerDecayOptimWrapperConstructor)
 
 __all__ = [
-    'AtomicLocalBackend', 'AutoAmpOptimWrapper', 'BadImageHook', 'ExactResumeHook',
-    'FiniteTrainingHook',
+    'AtomicLocalBackend', 'AutoAmpOptimWrapper', 'BadImageHook',
+    'ExactResumeHook', 'FiniteTrainingHook',
     'LayerDecayOptimWrapperConstructor',
     'MetricsFileHook', 'StrictPretrainedHook'
 ]
