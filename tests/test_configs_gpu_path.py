@@ -5,12 +5,14 @@ scaled_dot_product_attention, and an opt-in torch.compile: each is checked to
 be applied, not only configured.
 """
 import os.path as osp
+import subprocess
+import sys
+import textwrap
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import AmpOptimWrapper, OptimWrapper, build_optim_wrapper
-from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 from torch.profiler import profile
 
@@ -78,34 +80,45 @@ def test_attention_runs_through_sdpa():
     assert 'aten::softmax' not in names
 
 
-GRAPHS = []
-
-
-def counting_backend(gm, example_inputs):
-    GRAPHS.append(gm)
-    return gm.forward
-
-
 def test_compile_is_opt_in_and_applied(digits_root, tmp_path):
+    """Three iterations of the tiny config with compile on; the dynamo
+    backend counts the graphs it receives. In a child process, since a
+    runner leaves its scope, logger and visualizer current in this one."""
     assert Config.fromfile(TINY).compile is False
-    # The runner dumps its config as text, so the backend goes by name.
-    if 'mimae_test_counting' not in torch._dynamo.list_backends(()):
-        torch._dynamo.register_backend(counting_backend,
-                                       'mimae_test_counting')
-    GRAPHS.clear()
-    cfg = Config.fromfile(TINY)
-    cfg.merge_from_dict({
-        'train_dataloader.dataset.data_root': digits_root,
-        'train_dataloader.dataset.ann_file': 'meta/train_10percent.txt',
-        'train_dataloader.num_workers': 0,
-        'train_dataloader.persistent_workers': False,
-        'train_cfg.max_epochs': 1,
-        'default_hooks.checkpoint': None,
-        'work_dir': str(tmp_path),
-    })
-    cfg.compile = dict(backend='mimae_test_counting')
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    torch._dynamo.reset()
-    assert runner.iter == 3
-    assert GRAPHS, 'torch.compile never handed a graph to the backend'
+    code = textwrap.dedent(f'''
+        import torch
+        import mimae
+        from mmengine.config import Config
+        from mmengine.runner import Runner
+        graphs = []
+
+        def counting_backend(gm, example_inputs):
+            graphs.append(gm)
+            return gm.forward
+
+        # The runner dumps its config as text, so the backend goes by name.
+        torch._dynamo.register_backend(counting_backend, 'counting')
+        cfg = Config.fromfile({TINY!r})
+        cfg.merge_from_dict({{
+            'train_dataloader.dataset.data_root': {digits_root!r},
+            'train_dataloader.dataset.ann_file': 'meta/train_10percent.txt',
+            'train_dataloader.num_workers': 0,
+            'train_dataloader.persistent_workers': False,
+            'train_cfg.max_epochs': 1,
+            'default_hooks.checkpoint': None,
+            'work_dir': {str(tmp_path)!r},
+        }})
+        cfg.compile = dict(backend='counting')
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        print('iterations', runner.iter, 'graphs', len(graphs))
+        ''')
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True,
+                            text=True,
+                            cwd=REPO_ROOT,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    words = result.stdout.split()
+    assert words[-4:-2] == ['iterations', '3']
+    assert int(words[-1]) > 0, 'torch.compile never handed a graph over'
