@@ -36,6 +36,7 @@ import numpy as np
 from mmengine.fileio import put, put_text
 from PIL import Image
 
+from ..utils.progress import track
 from .digits import DIGIT_CLASSES, digits_split
 
 _SPLITS = ('train', 'val')
@@ -200,9 +201,9 @@ def build_digit_scenes_coco(root: str,
         if not osp.isfile(ann_file):
             images, annotations = [], []
             first_id = split_idx * _ID_STRIDE + 1
+            scenes = _scenes(split_idx, num, seed, classes, sweep, **scene)
             for i, (img, objects) in enumerate(
-                    _scenes(split_idx, num, seed, classes, sweep,
-                            **scene)):
+                    track(scenes, f'COCO scenes {split}', total=num)):
                 img_id = first_id + i
                 file_name = f'{img_id:012d}.jpg'
                 _save(img, osp.join(root, f'{split}2017', file_name), 'JPEG',
@@ -262,9 +263,9 @@ def build_digit_scenes_ade20k(root: str,
                 (num_train, num_val))):
         last = osp.join(root, 'annotations', folder, f'{prefix}_{num:08d}.png')
         if num and not osp.isfile(last):
+            scenes = _scenes(split_idx, num, seed, classes, sweep, **scene)
             for i, (img, objects) in enumerate(
-                    _scenes(split_idx, num, seed, classes, sweep, **scene),
-                    1):
+                    track(scenes, f'ADE20K scenes {folder}', total=num), 1):
                 label = np.zeros(img_size, dtype=np.uint8)
                 for digit, mask in objects:
                     label[_filled_hull(mask)] = 1 + classes.index(digit)

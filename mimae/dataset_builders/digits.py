@@ -24,6 +24,8 @@ import numpy as np
 from mmengine.fileio import put_text
 from PIL import Image
 
+from ..utils.progress import track
+
 DIGIT_CLASSES = tuple(f'digit_{i}' for i in range(10))
 
 
@@ -59,7 +61,7 @@ def build_digits_imagenet(root: str,
         if osp.isfile(ann_file):
             continue
         lines = []
-        for i, label in sorted(items):
+        for i, label in track(sorted(items), f'digits {split}'):
             rel = _rel_path(i, label)
             _write_image(digits.images[i], osp.join(root, split, rel),
                          img_size)
