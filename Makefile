@@ -1,13 +1,16 @@
 # The two commands a new machine needs (see README):
 #   make demo   install everything, then MAE vs MI-MAE on CPU: pre-training,
 #               k-NN, linear probe, detection and segmentation, one table
-#   make test   install everything, then run the test suite
+#   make test   install everything, lint, then run the test suite
 # and the project's evidence:
 #   make bench  the mini-benchmark: 6 arms x 3 seeds x 6 tasks (< 60 min)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: env data demo bench test
+.PHONY: env data demo bench lint test
+
+# OpenMMLab's lint set; settings in setup.cfg, same versions as pre-commit.
+LINTED := mimae tools tests configs setup.py
 
 env:
 	tools/setup_env.sh $(VENV)
@@ -22,5 +25,10 @@ demo: data
 bench: data
 	$(PY) tools/benchmark.py configs/benchmark/mini_digits.py
 
-test: env
+lint: env
+	$(PY) -m flake8 $(LINTED)
+	$(PY) -m isort --check-only --diff $(LINTED)
+	$(PY) -m yapf --recursive --diff $(LINTED)
+
+test: lint
 	$(PY) -m pytest tests

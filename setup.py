@@ -47,8 +47,10 @@ def add_mim_extension() -> None:
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim), dst)
         elif osp.isdir(src):
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-                '__pycache__', '*.pyc'))
+            shutil.copytree(
+                src,
+                dst,
+                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
         else:
             shutil.copyfile(src, dst)
 
@@ -62,8 +64,10 @@ setup(
     'MMSegmentation',
     packages=find_packages(include=['mimae', 'mimae.*']),
     include_package_data=True,
-    package_data={'mimae': ['.mim/model-index.yml', '.mim/configs/**/*',
-                            '.mim/tools/**/*']},
+    package_data={
+        'mimae':
+        ['.mim/model-index.yml', '.mim/configs/**/*', '.mim/tools/**/*']
+    },
     python_requires='>=3.8',
     # torch is left out on purpose, as in OpenMMLab packages: users pick the
     # build for their CUDA; requirements/constraints.txt pins the tested one.

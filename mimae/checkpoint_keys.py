@@ -107,8 +107,7 @@ def mimae_to_timm(state: StateDict) -> Tuple[StateDict, List[str]]:
 
 def _is_vit_state(state: dict) -> bool:
     """Official MAE / timm ViT keys (``blocks.N.``, ``patch_embed.proj``)."""
-    return any(k.startswith(('blocks.', 'patch_embed.proj.'))
-               for k in state)
+    return any(k.startswith(('blocks.', 'patch_embed.proj.')) for k in state)
 
 
 def to_mmengine_checkpoint(checkpoint: Any, source: str) -> dict:
@@ -132,8 +131,9 @@ def to_mmengine_checkpoint(checkpoint: Any, source: str) -> dict:
     state = checkpoint.get('model', checkpoint)
     if isinstance(state, dict) and _is_vit_state(state):
         kind = 'MAE' if 'model' in checkpoint else 'timm'
-        return dict(meta=dict(converted_from=f'{kind} format: {source}'),
-                    state_dict=mae_to_mimae(state))
+        return dict(
+            meta=dict(converted_from=f'{kind} format: {source}'),
+            state_dict=mae_to_mimae(state))
     if state is checkpoint and all(
             isinstance(v, torch.Tensor) for v in checkpoint.values()):
         return checkpoint

@@ -145,15 +145,22 @@ def fix_dist_init_cpu() -> bool:
         # fail with "connectFullMesh ... Connection refused". Each attempt
         # gets its own key prefix.
         store = torch_dist.PrefixStore(
-            'mimae/attempt_' + os.environ.get('TORCHELASTIC_RESTART_COUNT',
-                                              '0'),
+            'mimae/attempt_' +
+            os.environ.get('TORCHELASTIC_RESTART_COUNT', '0'),
             torch_dist.TCPStore(
-                os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']),
-                is_master=False, **{k: v for k, v in kwargs.items()
-                                    if k == 'timeout'}))
+                os.environ['MASTER_ADDR'],
+                int(os.environ['MASTER_PORT']),
+                is_master=False,
+                **{
+                    k: v
+                    for k, v in kwargs.items() if k == 'timeout'
+                }))
         torch_dist.init_process_group(
-            backend=backend, store=store, rank=int(os.environ['RANK']),
-            world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+            backend=backend,
+            store=store,
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
 
     dist_utils._init_dist_pytorch = _init_dist_pytorch
     return True
@@ -186,8 +193,8 @@ def fix_collate_fn_scope() -> bool:
         return False  # an mmengine that handles it
 
     def build_dataloader(dataloader, *args, **kwargs):
-        collate = dataloader.get('collate_fn') if isinstance(
-            dataloader, dict) else None
+        collate = dataloader.get('collate_fn') if isinstance(dataloader,
+                                                             dict) else None
         if isinstance(collate, dict) and '_scope_' in collate:
             dataloader = copy.copy(dataloader)
             dataloader['collate_fn'] = {
@@ -222,6 +229,7 @@ def fix_atomic_last_checkpoint() -> bool:
         return False  # mmengine changed how it writes the pointer
 
     class _AtomicText(io.StringIO):
+
         def __init__(self, path: str) -> None:
             super().__init__()
             self.path = path
@@ -277,8 +285,11 @@ def apply_all() -> List[str]:
     Raises:
         ValueError: if ``MIMAE_SKIP_FIXES`` names an unknown change.
     """
-    skip = {name.strip() for name in
-            os.environ.get('MIMAE_SKIP_FIXES', '').split(',') if name.strip()}
+    skip = {
+        name.strip()
+        for name in os.environ.get('MIMAE_SKIP_FIXES', '').split(',')
+        if name.strip()
+    }
     unknown = sorted(skip - set(FIXES))
     if unknown:
         raise ValueError(

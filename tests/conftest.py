@@ -1,8 +1,9 @@
 import copy
 import os.path as osp
 
-import mimae  # noqa: F401  (first: compatibility fixes before torchvision)
 import pytest
+
+import mimae  # noqa: F401  (first: compatibility fixes before torchvision)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(REPO_ROOT, 'configs', 'pretrain',
@@ -14,8 +15,7 @@ TINY_MODEL = dict(
     backbone=dict(
         type='MIMAEViT',
         arch=dict(
-            embed_dims=32, num_layers=2, num_heads=2,
-            feedforward_channels=64),
+            embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
         img_size=32,
         patch_size=8,
         num_masks=4,
@@ -36,7 +36,9 @@ TINY_MODEL = dict(
         patch_size=8,
         loss=dict(type='PixelReconstructionLoss', criterion='L2')),
     mi_max_head=dict(
-        type='MaxMIHead', hid_channels=64, out_channels=16,
+        type='MaxMIHead',
+        hid_channels=64,
+        out_channels=16,
         loss=dict(type='CrossEntropyLoss', loss_weight=0.5)),
     mi_min_head=dict(type='MinMIHead', hid_channels=32, loss_weight=0.5),
     data_preprocessor=dict(
@@ -78,13 +80,16 @@ def pretrain_checkpoint(digits_root, tmp_path_factory):
 
     from mimae.zoo.safe_load import safe_torch_load
     work_dir = str(tmp_path_factory.mktemp('pretrain'))
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
-         work_dir, '--cfg-options',
-         f'train_dataloader.dataset.data_root={digits_root}',
-         'train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
-         'train_dataloader.persistent_workers=False'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir', work_dir,
+        '--cfg-options', f'train_dataloader.dataset.data_root={digits_root}',
+        'train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     path = osp.join(work_dir, 'epoch_1.pth')
     state = safe_torch_load(path, map_location='cpu')

@@ -7,6 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+
 from mimae import compat
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -14,9 +15,13 @@ CPU_ONLY = not torch.cuda.is_available()
 
 
 def run_python(code: str, env: dict = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
-                          capture_output=True, text=True, cwd=REPO_ROOT,
-                          env=dict(os.environ, **(env or {})), timeout=300)
+    return subprocess.run(
+        [sys.executable, '-c', textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=dict(os.environ, **(env or {})),
+        timeout=300)
 
 
 def test_every_needed_fix_is_applied():
@@ -42,7 +47,8 @@ def test_torchvision_imports_only_with_the_fix():
     assert bare.returncode != 0
     assert 'torchvision::nms' in bare.stderr
     fixed = run_python('''
-        import mimae, torchvision, mmpretrain.models, mmdet.models, mmseg.models
+        import mimae, torchvision
+        import mmpretrain.models, mmdet.models, mmseg.models
         from torchvision.transforms import functional as F
         img = F.resize(__import__('torch').rand(3, 8, 8), [4, 4])
         print(tuple(img.shape))
@@ -57,10 +63,16 @@ def test_runner_checkpoint_loads(tmp_path):
     from mmengine.logging import HistoryBuffer
     from mmengine.runner.checkpoint import _load_checkpoint
     path = str(tmp_path / 'ckpt.pth')
-    torch.save({
-        'meta': {'hist': HistoryBuffer([1., 2.], [1, 1]), 'arr': np.arange(3)},
-        'state_dict': {'w': torch.ones(2)}
-    }, path)
+    torch.save(
+        {
+            'meta': {
+                'hist': HistoryBuffer([1., 2.], [1, 1]),
+                'arr': np.arange(3)
+            },
+            'state_dict': {
+                'w': torch.ones(2)
+            }
+        }, path)
     with pytest.raises(Exception, match='Weights only load failed'):
         torch.load(path)  # torch >= 2.6 default: why the fix exists
     ckpt = _load_checkpoint(path, map_location='cpu')
@@ -82,8 +94,12 @@ def test_distributed_init_and_ddp_on_cpu(free_port):
             module=torch.nn.Linear(2, 2), device_ids=[0])
         print('device_ids', ddp.device_ids)
         ''',
-        env=dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
-                 MASTER_ADDR='127.0.0.1', MASTER_PORT=free_port))
+        env=dict(
+            RANK='0',
+            LOCAL_RANK='0',
+            WORLD_SIZE='1',
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=free_port))
     assert result.returncode == 0, result.stderr
     assert 'backend gloo' in result.stdout
     assert 'device_ids None' in result.stdout
@@ -121,12 +137,14 @@ def test_collate_fn_inherited_from_another_package_builds():
     """``mmpretrain::`` inheritance tags collate_fn with ``_scope_``."""
     from mmengine.config import Config
     from mmengine.runner import Runner
-    cfg = Config.fromfile(os.path.join(
-        REPO_ROOT, 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_'
-        'digits.py'))
+    cfg = Config.fromfile(
+        os.path.join(
+            REPO_ROOT, 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_'
+            'digits.py'))
     assert cfg.train_dataloader.collate_fn._scope_ == 'mmpretrain'
     dataloader = dict(
-        batch_size=2, dataset=[torch.zeros(3), torch.ones(3)],
+        batch_size=2,
+        dataset=[torch.zeros(3), torch.ones(3)],
         sampler=dict(type='DefaultSampler', shuffle=False),
         collate_fn=cfg.train_dataloader.collate_fn)
     batch = next(iter(Runner.build_dataloader(dataloader)))
@@ -155,9 +173,11 @@ def test_optimizer_param_groups_are_plain_dicts():
     (the compile run itself: tests/test_configs_gpu_path.py)."""
     from mmengine.config import Config, ConfigDict
     from mmengine.optim import build_optim_wrapper
-    cfg = Config(dict(optim_wrapper=dict(
-        optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
-        paramwise_cfg=dict(bias_decay_mult=0.0))))
+    cfg = Config(
+        dict(
+            optim_wrapper=dict(
+                optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+                paramwise_cfg=dict(bias_decay_mult=0.0))))
     model = torch.nn.Linear(2, 2)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     groups = wrapper.optimizer.param_groups

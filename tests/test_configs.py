@@ -36,8 +36,7 @@ def test_vit_base_follows_the_mae_recipe_with_four_masks():
     # 8 GPUs x 128 images x 4 accumulation steps = 4096 images per update.
     assert 8 * cfg.train_dataloader.batch_size * \
         cfg.optim_wrapper.accumulative_counts == 4096
-    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(1.5e-4 * 4096 /
-                                                           256)
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(1.5e-4 * 4096 / 256)
     assert cfg.optim_wrapper.optimizer.betas == (0.9, 0.95)
     assert cfg.optim_wrapper.optimizer.weight_decay == 0.05
     warmup, cosine = cfg.param_scheduler
@@ -68,8 +67,10 @@ def test_mae_baseline_is_mmpretrain_mae_on_the_same_data():
     assert (seed.type, loader.type) == ('SeedSample',
                                         'LoadImageFromFileChecked')
     pipeline = [dict(type='LoadImageFromFile')] + pipeline
-    unscoped = [{k: v for k, v in t.items() if k != '_scope_'}
-                for t in pipeline]  # tags of the mmpretrain:: inheritance
+    unscoped = [{
+        k: v
+        for k, v in t.items() if k != '_scope_'
+    } for t in pipeline]  # tags of the mmpretrain:: inheritance
     assert dict(ours, pipeline=unscoped) == mae.train_dataloader.dataset
     # Both inherit MMPretrain's MAE recipe: the same optimizer and schedule.
     assert mae.param_scheduler == mimae.param_scheduler
@@ -96,11 +97,13 @@ def test_vit_base_model_builds_and_computes_every_loss():
     model = MODELS.build(cfg.model)
     model.init_weights()
     data = model.data_preprocessor(
-        {'inputs': torch.randint(0, 256, (2, 3, 224, 224)).float(),
-         'data_samples': [None, None]}, True)
+        {
+            'inputs': torch.randint(0, 256, (2, 3, 224, 224)).float(),
+            'data_samples': [None, None]
+        }, True)
     losses = model(**data, mode='loss')
-    assert {'loss_rec', 'loss_mi_max', 'loss_mi_min', 'loss_est'} <= set(
-        losses)
+    assert {'loss_rec', 'loss_mi_max', 'loss_mi_min',
+            'loss_est'} <= set(losses)
     # 224 px / patch 16 = 196 patches, 4 masks of 49: 8 views of 50 tokens.
     latent, mask, _, _ = model.backbone(data['inputs'])
     assert latent.shape == (8, 50, 768)

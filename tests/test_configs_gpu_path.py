@@ -72,8 +72,8 @@ def test_attention_runs_through_sdpa():
         losses = model(inputs, None, mode='loss')
         sum(v for k, v in losses.items() if 'loss' in k).backward()
     names = [e.name for e in prof.events()]
-    blocks = (cfg.model.backbone.arch.num_layers +
-              cfg.model.neck.decoder_depth)
+    blocks = (
+        cfg.model.backbone.arch.num_layers + cfg.model.neck.decoder_depth)
     assert names.count('aten::scaled_dot_product_attention') == blocks
     assert names.count(
         'aten::_scaled_dot_product_flash_attention_for_cpu_backward') == blocks

@@ -17,8 +17,8 @@ def load(rel):
     return Config.fromfile(osp.join(CONFIGS, rel))
 
 
-@pytest.mark.parametrize('path', TRANSFER,
-                         ids=lambda p: osp.relpath(p, CONFIGS))
+@pytest.mark.parametrize(
+    'path', TRANSFER, ids=lambda p: osp.relpath(p, CONFIGS))
 def test_backbone_is_loaded_from_a_pretraining_checkpoint(path):
     cfg = Config.fromfile(path)
     assert 'mimae' in cfg.custom_imports.imports
@@ -54,9 +54,8 @@ def test_mask_rcnn_follows_vitdet():
     cfg = load('det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_'
                'coco.py')
     b = cfg.model.backbone
-    assert (b.img_size, b.window_size, b.global_attn_indexes,
-            b.use_rel_pos, b.drop_path_rate) == (1024, 14, [2, 5, 8, 11],
-                                                 True, 0.1)
+    assert (b.img_size, b.window_size, b.global_attn_indexes, b.use_rel_pos,
+            b.drop_path_rate) == (1024, 14, [2, 5, 8, 11], True, 0.1)
     assert cfg.model.neck.type == 'SimpleFPN'
     assert cfg.model.neck.norm_cfg.type == 'mmpretrain.LN2d'
     assert cfg.default_scope == 'mmdet'
@@ -69,8 +68,9 @@ def test_mask_rcnn_follows_vitdet():
     resize = cfg.train_pipeline[3]
     assert (resize.type, resize.ratio_range) == ('RandomResize', (0.1, 2.0))
     ann = cfg.train_dataloader.dataset
-    assert (ann.data_root, ann.ann_file) == (
-        'data/coco/', 'annotations/instances_train2017.json')
+    assert (ann.data_root,
+            ann.ann_file) == ('data/coco/',
+                              'annotations/instances_train2017.json')
     assert cfg.val_evaluator.metric == ['bbox', 'segm']
 
 
@@ -78,8 +78,8 @@ def test_upernet_follows_mmseg_mae():
     cfg = load('seg/mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-'
                '512x512.py')
     b = cfg.model.backbone
-    assert (b.img_size, b.out_indices, b.drop_path_rate) == (512, [3, 5, 7,
-                                                                    11], 0.1)
+    assert (b.img_size, b.out_indices,
+            b.drop_path_rate) == (512, [3, 5, 7, 11], 0.1)
     assert cfg.model.neck.rescales == [4, 2, 1, 0.5]
     assert cfg.model.decode_head.channels == 768
     assert cfg.model.auxiliary_head.type == 'FCNHead'

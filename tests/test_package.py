@@ -22,7 +22,10 @@ def test_import_needs_neither_mmdet_nor_mmseg():
         except ImportError:
             print('neck needs mmdet')
     """)
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                            text=True, cwd=REPO_ROOT, timeout=300)
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True,
+                            text=True,
+                            cwd=REPO_ROOT,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split('\n')[:2] == ['MIMAEViT', 'neck needs mmdet']

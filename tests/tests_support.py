@@ -5,7 +5,9 @@ import torch
 from mmpretrain.registry import MODELS
 
 
-def tiny_pretrain_checkpoint(out_dir, arch: dict, img_size: int = 64,
+def tiny_pretrain_checkpoint(out_dir,
+                             arch: dict,
+                             img_size: int = 64,
                              patch_size: int = 8):
     """Save a tiny MI-MAE checkpoint as the runner does (``state_dict`` with
     ``backbone.``, ``neck.``, ``head.`` and MI-head keys).
@@ -17,18 +19,26 @@ def tiny_pretrain_checkpoint(out_dir, arch: dict, img_size: int = 64,
     model = MODELS.build(
         dict(
             type='MIMAE',
-            backbone=dict(type='MIMAEViT', arch=arch, img_size=img_size,
-                          patch_size=patch_size),
-            neck=dict(type='MAEPretrainDecoder', num_patches=num_patches,
-                      patch_size=patch_size, embed_dim=arch['embed_dims'],
-                      decoder_embed_dim=16, decoder_depth=1,
-                      decoder_num_heads=2),
-            head=dict(type='MAEPretrainHead', norm_pix=True,
-                      patch_size=patch_size,
-                      loss=dict(type='PixelReconstructionLoss',
-                                criterion='L2')),
-            mi_max_head=dict(type='MaxMIHead', hid_channels=16,
-                             out_channels=8),
+            backbone=dict(
+                type='MIMAEViT',
+                arch=arch,
+                img_size=img_size,
+                patch_size=patch_size),
+            neck=dict(
+                type='MAEPretrainDecoder',
+                num_patches=num_patches,
+                patch_size=patch_size,
+                embed_dim=arch['embed_dims'],
+                decoder_embed_dim=16,
+                decoder_depth=1,
+                decoder_num_heads=2),
+            head=dict(
+                type='MAEPretrainHead',
+                norm_pix=True,
+                patch_size=patch_size,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2')),
+            mi_max_head=dict(
+                type='MaxMIHead', hid_channels=16, out_channels=8),
             mi_min_head=dict(type='MinMIHead', hid_channels=16)))
     model.init_weights()
     # Distinct values everywhere, so a tensor that was not loaded shows.
@@ -59,13 +69,15 @@ def run_tool(args: list, env: dict = None):
     cmd = [str(a) for a in args]
     if cmd[0].endswith('.py'):
         cmd.insert(0, sys.executable)
-    result = subprocess.run(cmd,
-                            cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=900,
-                            env=dict(os.environ, PYTHON=sys.executable,
-                                     **(env or {})))
-    assert result.returncode == 0, (result.stdout[-3000:] +
-                                    result.stderr[-3000:])
+    result = subprocess.run(
+        cmd,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=dict(os.environ, PYTHON=sys.executable, **(env or {})))
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-3000:])
     return result
 
 
@@ -75,23 +87,25 @@ def data_options(data_root: str, ann_file: str = None) -> list:
     read in the main process."""
     opts = []
     if ann_file:
-        opts += [f'val_evaluator.ann_file={ann_file}',
-                 f'test_evaluator.ann_file={ann_file}']
+        opts += [
+            f'val_evaluator.ann_file={ann_file}',
+            f'test_evaluator.ann_file={ann_file}'
+        ]
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{loader}.dataset.data_root={data_root}',
-                 f'{loader}.num_workers=0',
-                 f'{loader}.persistent_workers=False']
+        opts += [
+            f'{loader}.dataset.data_root={data_root}',
+            f'{loader}.num_workers=0', f'{loader}.persistent_workers=False'
+        ]
     return opts
 
 
-def train_one_iteration(config: str, ckpt: str, work_dir: str,
-                        options: list):
+def train_one_iteration(config: str, ckpt: str, work_dir: str, options: list):
     """``tools/train.py CONFIG`` for one iteration from the pre-training
     checkpoint ``ckpt``, validating after it."""
     return run_tool([
-        'tools/train.py', config, '--work-dir', work_dir,
-        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
-        'train_cfg.max_iters=1', 'train_cfg.val_interval=1'
+        'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={ckpt}', 'train_cfg.max_iters=1',
+        'train_cfg.val_interval=1'
     ] + options)
 
 
@@ -111,6 +125,7 @@ class FileServer:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+
             def do_GET(self):  # noqa: N802 (the http.server API)
                 name = self.path.lstrip('/').split('?')[0]
                 server.requests.append((name, self.headers.get('Range')))
@@ -123,12 +138,12 @@ class FileServer:
                 data = server.files[name]
                 start = 0
                 if self.headers.get('Range'):
-                    start = int(self.headers['Range'].split('=')[1]
-                                .split('-')[0])
+                    start = int(
+                        self.headers['Range'].split('=')[1].split('-')[0])
                     self.send_response(206)
-                    self.send_header('Content-Range',
-                                     f'bytes {start}-{len(data) - 1}/'
-                                     f'{len(data)}')
+                    self.send_header(
+                        'Content-Range', f'bytes {start}-{len(data) - 1}/'
+                        f'{len(data)}')
                 else:
                     self.send_response(200)
                 self.send_header('Content-Length', str(len(data) - start))
@@ -142,11 +157,11 @@ class FileServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                     Handler)
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/'
         self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs=dict(poll_interval=0.05),
+            target=self.httpd.serve_forever,
+            kwargs=dict(poll_interval=0.05),
             daemon=True)
         self.thread.start()
 

@@ -19,11 +19,12 @@ import warnings
 # warns each time; a suite loads dozens of configs.
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
+from mmengine.config import DictAction  # noqa: E402
+
 import mimae  # noqa: E402,F401  (first: patches the stack)
 from mimae.benchmark.execute import CellRunner, run_suite  # noqa: E402
 from mimae.benchmark.report import markdown, write_report  # noqa: E402
 from mimae.benchmark.suite import Suite, SuiteError  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,13 +63,16 @@ def main() -> int:
     for item in args.checkpoints or []:
         name, sep, path = item.partition('=')
         if not sep:
-            print(f'--checkpoints takes NAME=PATH, got {item!r}',
-                  file=sys.stderr)
+            print(
+                f'--checkpoints takes NAME=PATH, got {item!r}',
+                file=sys.stderr)
             return 2
         checkpoints[name] = path
     try:
         suite = Suite.fromfile(
-            args.suite, checkpoints=checkpoints, work_dir=args.work_dir,
+            args.suite,
+            checkpoints=checkpoints,
+            work_dir=args.work_dir,
             cfg_options=args.cfg_options)
     except SuiteError as error:
         print(f'benchmark: {error}', file=sys.stderr)
@@ -84,13 +88,16 @@ def main() -> int:
     summary = write_report(suite, records)
     print(markdown(summary))
     files = summary['files']
-    print('Results: ' + ', '.join(
-        osp.relpath(p) for p in files.values()), flush=True)
+    print(
+        'Results: ' + ', '.join(osp.relpath(p) for p in files.values()),
+        flush=True)
     missing = sum(1 for r in records if r is None)
     failed = len(summary['failed'])
     if failed or missing:
-        print(f'benchmark: {failed} cell(s) failed, {missing} not run; see '
-              'the failed cells above.', file=sys.stderr)
+        print(
+            f'benchmark: {failed} cell(s) failed, {missing} not run; see '
+            'the failed cells above.',
+            file=sys.stderr)
         return 1
     return 0
 

@@ -17,10 +17,12 @@ from mimae.zoo.download import file_hash
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('checkpoint', nargs='?',
-                        help='a model name of the index, or a URL')
-    parser.add_argument('--list', metavar='PATTERN',
-                        help="list the index's names matching PATTERN")
+    parser.add_argument(
+        'checkpoint', nargs='?', help='a model name of the index, or a URL')
+    parser.add_argument(
+        '--list',
+        metavar='PATTERN',
+        help="list the index's names matching PATTERN")
     args = parser.parse_args()
     if args.list:
         print('\n'.join(list_models(args.list)))

@@ -7,13 +7,15 @@ import argparse
 import os
 import os.path as osp
 
-import mimae  # noqa: F401  (first: patches the stack, registers modules)
 import torch.distributed as dist
-from mimae.runner_config import add_metrics_file, check_data_roots  # noqa: E501
 from mmengine.config import Config, DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+import mimae  # noqa: F401  (first: patches the stack, registers modules)
+from mimae.runner_config import add_metrics_file  # noqa: E501
+from mimae.runner_config import check_data_roots
 
 
 def parse_args() -> argparse.Namespace:

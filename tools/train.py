@@ -8,13 +8,14 @@ import argparse
 import os
 import os.path as osp
 
-import mimae  # noqa: F401  (first: patches the stack, registers modules)
 import torch.distributed as dist
-from mimae.engine.resume_checkpoint import resume_checkpoint
-from mimae.runner_config import add_metrics_file, check_data_roots
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+import mimae  # noqa: F401  (first: patches the stack, registers modules)
+from mimae.engine.resume_checkpoint import resume_checkpoint
+from mimae.runner_config import add_metrics_file, check_data_roots
 
 
 def parse_args() -> argparse.Namespace:

@@ -17,24 +17,46 @@ reference_arm = 'mae'
 launcher = dict(type='pytorch', gpus=8)
 
 arms = [
-    dict(name='mae',
-         config='configs/pretrain/mae_vit-base-p16_8xb512-amp-coslr-1600e_in1k.py'),  # noqa: E501
-    dict(name='mi-mae',
-         config='configs/pretrain/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k.py'),  # noqa: E501
+    dict(
+        name='mae',
+        config=
+        'configs/pretrain/mae_vit-base-p16_8xb512-amp-coslr-1600e_in1k.py'),
+    dict(
+        name='mi-mae',
+        config=
+        'configs/pretrain/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k.py'),
 ]
 tasks = [
-    dict(name='knn', mode='test', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-base-p16_knn-k20_in1k.py',
-         init_cfg_key='model.image_encoder.init_cfg'),
-    dict(name='linear', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-base-p16_8xb2048-linear-coslr-90e_in1k.py'),  # noqa: E501
-    dict(name='finetune', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-base-p16_8xb128-coslr-100e_in1k.py'),
-    dict(name='finetune-1pct', metric='accuracy/top1',
-         config='configs/cls/mimae_vit-base-p16_8xb128-coslr-100e_in1k-1pct.py'),  # noqa: E501
-    dict(name='det', metric='coco/bbox_mAP',
-         config='configs/det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_coco.py',  # noqa: E501
-         cfg_options={'train_dataloader.batch_size': 8}),
-    dict(name='seg', metric='mIoU',
-         config='configs/seg/mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'),  # noqa: E501
+    dict(
+        name='knn',
+        mode='test',
+        metric='accuracy/top1',
+        config='configs/cls/mimae_vit-base-p16_knn-k20_in1k.py',
+        init_cfg_key='model.image_encoder.init_cfg'),
+    dict(
+        name='linear',
+        metric='accuracy/top1',
+        config='configs/cls/mimae_vit-base-p16_8xb2048-linear-coslr-90e_in1k.py'
+    ),
+    dict(
+        name='finetune',
+        metric='accuracy/top1',
+        config='configs/cls/mimae_vit-base-p16_8xb128-coslr-100e_in1k.py'),
+    dict(
+        name='finetune-1pct',
+        metric='accuracy/top1',
+        config='configs/cls/mimae_vit-base-p16_8xb128-coslr-100e_in1k-1pct.py'
+    ),
+    dict(
+        name='det',
+        metric='coco/bbox_mAP',
+        config=
+        'configs/det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_coco.py',
+        cfg_options={'train_dataloader.batch_size': 8}),
+    dict(
+        name='seg',
+        metric='mIoU',
+        config=
+        'configs/seg/mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'
+    ),
 ]

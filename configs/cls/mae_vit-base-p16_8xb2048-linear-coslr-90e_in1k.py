@@ -5,4 +5,6 @@ _base_ = './mimae_vit-base-p16_8xb2048-linear-coslr-90e_in1k.py'
 model = dict(
     backbone=dict(
         init_cfg=dict(
-            checkpoint='work_dirs/mae_vit-base-p16_8xb512-amp-coslr-400e_in1k/epoch_400.pth')))  # noqa: E501
+            checkpoint=
+            'work_dirs/mae_vit-base-p16_8xb512-amp-coslr-400e_in1k/epoch_400.pth'
+        )))

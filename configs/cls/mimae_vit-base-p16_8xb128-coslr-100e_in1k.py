@@ -14,7 +14,9 @@ _base_ = [
 model = dict(
     backbone=dict(
         init_cfg=dict(
-            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth')))  # noqa: E501
+            checkpoint=
+            'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'
+        )))
 
 # Same layer-decay rule as MMPretrain's constructor; ours also serves the
 # detection and segmentation configs.

@@ -2,7 +2,7 @@
 # protocol (frozen backbone, BN neck on the cls token, LARS lr 6.4 at batch
 # 16384, 90 epochs, AMP).
 _base_ = [
-    'mmpretrain::mae/benchmarks/vit-base-p16_8xb2048-linear-coslr-90e_in1k.py',  # noqa: E501
+    'mmpretrain::mae/benchmarks/vit-base-p16_8xb2048-linear-coslr-90e_in1k.py',
     './_base_/mimae_strict_checkpoint.py'
 ]
 
@@ -12,7 +12,9 @@ _base_ = [
 model = dict(
     backbone=dict(
         init_cfg=dict(
-            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth')))  # noqa: E501
+            checkpoint=
+            'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth'
+        )))
 
 # MMPretrain inherits base_batch_size=1024 from the Swin schedule, but lr 6.4
 # is 0.1 x 16384 / 256: --auto-scale-lr must scale from 8 x 2048.

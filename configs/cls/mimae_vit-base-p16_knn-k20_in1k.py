@@ -14,8 +14,12 @@ _base_ = [
 data_root = 'data/imagenet'
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=256,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs')
 ]
@@ -23,8 +27,11 @@ prototype_dataloader = dict(
     batch_size=256,
     num_workers=8,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='ImageNet', data_root=data_root, split='train',
-                 pipeline=test_pipeline))
+    dataset=dict(
+        type='ImageNet',
+        data_root=data_root,
+        split='train',
+        pipeline=test_pipeline))
 # The queries: the same loader over the val split.
 test_dataloader = dict(
     prototype_dataloader,
@@ -45,7 +52,8 @@ model = dict(
             type='Pretrained',
             # The pre-training checkpoint (keys 'backbone.*'); another one:
             # --cfg-options model.image_encoder.init_cfg.checkpoint=PATH
-            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth',  # noqa: E501
+            checkpoint=
+            'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth',
             prefix='backbone.')),
     prototype=prototype_dataloader,
     num_classes=1000,

@@ -35,10 +35,21 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1.0, weight_decay=0.0, momentum=0.9))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=3,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=27, by_epoch=True, begin=3, end=30,
-         eta_min=0.0, convert_to_iter_based=True)
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=3,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=27,
+        by_epoch=True,
+        begin=3,
+        end=30,
+        eta_min=0.0,
+        convert_to_iter_based=True)
 ]
 train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=30)
 default_hooks = dict(

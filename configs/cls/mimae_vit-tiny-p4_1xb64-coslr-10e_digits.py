@@ -2,8 +2,7 @@
 # protocol at CPU scale): the demo checkpoint's backbone is loaded directly.
 _base_ = [
     './_base_/models/vit-tiny-p4_digits.py',
-    './_base_/datasets/digits_bs64.py',
-    'mmpretrain::_base_/default_runtime.py'
+    './_base_/datasets/digits_bs64.py', 'mmpretrain::_base_/default_runtime.py'
 ]
 
 model = dict(backbone=dict(drop_path_rate=0.1))
@@ -20,10 +19,21 @@ optim_wrapper = dict(
             '.pos_embed': dict(decay_mult=0.0)
         }))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=9, by_epoch=True, begin=1, end=10,
-         eta_min=1e-6, convert_to_iter_based=True)
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=9,
+        by_epoch=True,
+        begin=1,
+        end=10,
+        eta_min=1e-6,
+        convert_to_iter_based=True)
 ]
 train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=1)
 val_cfg = dict()

@@ -8,8 +8,7 @@
 # norm (the MI heads' pooling), standardised by a parameter-free LayerNorm.
 _base_ = [
     './_base_/models/vit-tiny-p4_digits.py',
-    './_base_/datasets/digits_bs64.py',
-    'mmpretrain::_base_/default_runtime.py'
+    './_base_/datasets/digits_bs64.py', 'mmpretrain::_base_/default_runtime.py'
 ]
 
 # Evaluation only: no training or validation loop.

@@ -48,7 +48,8 @@ model = dict(
             type='Pretrained',
             # The pre-training checkpoint (keys 'backbone.*'); another one:
             # --cfg-options model.backbone.init_cfg.checkpoint=PATH
-            checkpoint='work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth',  # noqa: E501
+            checkpoint=
+            'work_dirs/mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k/epoch_400.pth',
             prefix='backbone.')),
     neck=dict(
         _delete_=True,

@@ -27,7 +27,8 @@ model = dict(
         global_attn_indexes=[1, 3],
         # The demo's MI-MAE checkpoint (make demo).
         init_cfg=dict(
-            checkpoint='work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth')),  # noqa: E501
+            checkpoint='work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
+        )),
     neck=dict(
         backbone_channel=64, in_channels=[16, 32, 64, 64], out_channels=32),
     rpn_head=dict(
@@ -37,12 +38,13 @@ model = dict(
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=32, featmap_strides=strides[:4]),
         bbox_head=dict(
-            in_channels=32, conv_out_channels=32, fc_out_channels=64,
+            in_channels=32,
+            conv_out_channels=32,
+            fc_out_channels=64,
             num_classes=len(classes)),
         mask_roi_extractor=dict(out_channels=32, featmap_strides=strides[:4]),
         mask_head=dict(
-            in_channels=32, conv_out_channels=32,
-            num_classes=len(classes))))
+            in_channels=32, conv_out_channels=32, num_classes=len(classes))))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -98,12 +100,15 @@ test_evaluator = val_evaluator
 optim_wrapper = dict(type='OptimWrapper')
 max_iters = 200
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=20),
-    dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
-         milestones=[160, 180], gamma=0.1)
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=20),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_iters,
+        by_epoch=False,
+        milestones=[160, 180],
+        gamma=0.1)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=100, dynamic_intervals=None)
-default_hooks = dict(
-    logger=dict(interval=10), checkpoint=dict(interval=100))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100))
 log_processor = dict(window_size=10)

@@ -51,8 +51,7 @@ model = dict(
         rpn_proposal=dict(nms_pre=200, max_per_img=100),
         rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(
-        rpn=dict(nms_pre=200, max_per_img=100),
-        rcnn=dict(max_per_img=20)))
+        rpn=dict(nms_pre=200, max_per_img=100), rcnn=dict(max_per_img=20)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -100,10 +99,14 @@ test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 max_iters = 400
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=20),
-    dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
-         milestones=[320, 360], gamma=0.1)
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=20),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_iters,
+        by_epoch=False,
+        milestones=[320, 360],
+        gamma=0.1)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters, max_keep_ckpts=1))

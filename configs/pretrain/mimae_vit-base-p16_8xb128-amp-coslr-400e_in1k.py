@@ -61,8 +61,7 @@ train_dataloader = dict(
     sampler=dict(type='ResumableSampler'),
     dataset=dict(pipeline=[
         dict(type='SeedSample'),
-        dict(type='LoadImageFromFileChecked'),
-        *_base_.train_pipeline[1:]
+        dict(type='LoadImageFromFileChecked'), *_base_.train_pipeline[1:]
     ]))
 # - a NaN or infinite loss stops the run at that iteration, naming the loss
 #   and the last checkpoint; weights that are not finite are never saved.

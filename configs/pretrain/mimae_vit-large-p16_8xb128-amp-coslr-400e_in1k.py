@@ -4,6 +4,4 @@
 # yet: lower batch_size and raise accumulative_counts if it does not fit.
 _base_ = './mimae_vit-base-p16_8xb128-amp-coslr-400e_in1k.py'
 
-model = dict(
-    backbone=dict(arch='l'),
-    neck=dict(embed_dim=1024))
+model = dict(backbone=dict(arch='l'), neck=dict(embed_dim=1024))

@@ -10,7 +10,9 @@ model = dict(
     backbone=dict(
         arch=dict(
             _delete_=True,
-            embed_dims=64, num_layers=4, num_heads=4,
+            embed_dims=64,
+            num_layers=4,
+            num_heads=4,
             feedforward_channels=256),
         img_size=32,
         patch_size=4),

@@ -11,14 +11,17 @@ model = dict(
     backbone=dict(
         arch=dict(
             _delete_=True,
-            embed_dims=64, num_layers=4, num_heads=4,
+            embed_dims=64,
+            num_layers=4,
+            num_heads=4,
             feedforward_channels=256),
         img_size=64,
         patch_size=4,
         out_indices=[0, 1, 2, 3],
         # The demo's MI-MAE checkpoint (make demo).
         init_cfg=dict(
-            checkpoint='work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth')),  # noqa: E501
+            checkpoint='work_dirs/demo/pretrain/mi-mae/seed0/work/epoch_10.pth'
+        )),
     neck=dict(embed_dim=64, norm_cfg=norm_cfg),
     decode_head=dict(in_channels=[64] * 4, channels=32, norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=64, channels=16, norm_cfg=norm_cfg),
@@ -44,20 +47,21 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(
-    num_workers=2, dataset=dict(pipeline=test_pipeline))
+    batch_size=2, num_workers=2, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(num_workers=2, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 # AMP needs a GPU in mmengine.
 optim_wrapper = dict(type='OptimWrapper')
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=50),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=50, end=1000,
-         by_epoch=False)
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=50),
+    dict(
+        type='PolyLR',
+        eta_min=0.0,
+        power=1.0,
+        begin=50,
+        end=1000,
+        by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=500)
 default_hooks = dict(

@@ -54,21 +54,23 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(
-    batch_size=8,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+    batch_size=8, dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    batch_size=8, dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(
     optimizer=dict(lr=1e-2), paramwise_cfg=dict(layer_decay_rate=0.9))
 max_iters = 600
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=20),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=30, end=max_iters,
-         by_epoch=False)
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=20),
+    dict(
+        type='PolyLR',
+        eta_min=0.0,
+        power=1.0,
+        begin=30,
+        end=max_iters,
+        by_epoch=False)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(

@@ -36,8 +36,10 @@ def get_config(model: Union[str, ZooModel]) -> Config:
     return Config.fromfile(row.config)
 
 
-def get_model(name: str, pretrained: Union[bool, str] = True,
-              device: Optional[str] = None, **kwargs):
+def get_model(name: str,
+              pretrained: Union[bool, str] = True,
+              device: Optional[str] = None,
+              **kwargs):
     """Build a model of the index by name, with its published weights.
 
     Args:
@@ -76,8 +78,8 @@ def get_model(name: str, pretrained: Union[bool, str] = True,
         from mmseg.apis import init_model
         return init_model(config, checkpoint, device=device or 'cpu')
     import mmpretrain
-    return mmpretrain.get_model(config, pretrained=checkpoint or False,
-                                device=device)
+    return mmpretrain.get_model(
+        config, pretrained=checkpoint or False, device=device)
 
 
 def register_in_mmpretrain() -> List[str]:
@@ -88,8 +90,8 @@ def register_in_mmpretrain() -> List[str]:
         List[str]: the names added.
     """
     import mmpretrain
-    from mmpretrain.apis.model import ModelHub
     from mmengine.utils import get_installed_path
+    from mmpretrain.apis.model import ModelHub
 
     from ..zoo.index import load_index
     mmpretrain.list_models()  # MMPretrain registers its own index first
@@ -100,14 +102,18 @@ def register_in_mmpretrain() -> List[str]:
         config = row.config
         if '::' in config:
             package, path = config.split('::')
-            config = osp.join(get_installed_path(package), '.mim', 'configs',
-                              path)
+            config = osp.join(
+                get_installed_path(package), '.mim', 'configs', path)
         if not osp.isfile(config) or osp.basename(
                 osp.dirname(config)) in ('det', 'seg'):
             continue  # mmpretrain.get_model builds MMPretrain models only
-        rows.append(dict(Name=row.name, Metadata=row.metadata,
-                         Results=row.results or None, Weights=row.weights,
-                         Config=config))
+        rows.append(
+            dict(
+                Name=row.name,
+                Metadata=row.metadata,
+                Results=row.results or None,
+                Weights=row.weights,
+                Config=config))
     if rows:
         with tempfile.TemporaryDirectory() as folder:
             index = osp.join(folder, 'mimae-model-index.yml')

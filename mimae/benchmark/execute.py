@@ -51,11 +51,14 @@ def read_json(path: str) -> Optional[dict]:
 def git_commit() -> str:
     """HEAD of the repository, ``-dirty`` if it has uncommitted changes."""
     try:
-        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO_ROOT,
-                              capture_output=True, text=True,
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'],
+                              cwd=REPO_ROOT,
+                              capture_output=True,
+                              text=True,
                               check=True).stdout.strip()
         dirty = subprocess.run(['git', 'status', '--porcelain'],
-                               cwd=REPO_ROOT, capture_output=True,
+                               cwd=REPO_ROOT,
+                               capture_output=True,
                                text=True).stdout.strip()
         return head + ('-dirty' if dirty else '')
     except (OSError, subprocess.CalledProcessError):
@@ -71,7 +74,9 @@ class CellRunner:
         log (Callable): Where progress lines go.
     """
 
-    def __init__(self, suite: Suite, python: str = sys.executable,
+    def __init__(self,
+                 suite: Suite,
+                 python: str = sys.executable,
                  log: Callable[[str], None] = print) -> None:
         self.suite = suite
         self.python = python
@@ -127,8 +132,11 @@ class CellRunner:
         tool = 'train' if train else 'test'
         extra = ['--metrics-out', metrics]
         if kind == 'local':
-            return [self.python, osp.join(REPO_ROOT, 'tools', f'{tool}.py'),
-                    config, '--work-dir', work] + extra
+            return [
+                self.python,
+                osp.join(REPO_ROOT, 'tools', f'{tool}.py'), config,
+                '--work-dir', work
+            ] + extra
         gpus = str(self.gpus(cell))
         if kind == 'pytorch':
             script = osp.join(REPO_ROOT, 'tools', f'dist_{tool}.sh')
@@ -165,8 +173,8 @@ class CellRunner:
     def describe(self, cell: Cell) -> str:
         """The cell's command and overrides, as a dry run prints them."""
         options = ' '.join(f'{k}={v!r}' for k, v in self.options(cell).items())
-        return (f'# {cell.key}: {self._config_of(cell)} with {options}\n'
-                + shlex.join(self.command(cell)))
+        return (f'# {cell.key}: {self._config_of(cell)} with {options}\n' +
+                shlex.join(self.command(cell)))
 
     def _config_of(self, cell: Cell) -> str:
         return cell.arm.config if cell.kind == 'pretrain' else \
@@ -177,20 +185,27 @@ class CellRunner:
         """Run one cell to completion and write its ``result.json``."""
         folder = self.cell_dir(cell)
         record = dict(
-            cell=cell.key, kind=cell.kind, arm=cell.arm.name,
-            task=cell.task.name if cell.task else None, seed=cell.seed,
-            config=self._config_of(cell), git_commit=self.commit,
+            cell=cell.key,
+            kind=cell.kind,
+            arm=cell.arm.name,
+            task=cell.task.name if cell.task else None,
+            seed=cell.seed,
+            config=self._config_of(cell),
+            git_commit=self.commit,
             log=osp.join(folder, 'run.log'))
         if cell.kind == 'pretrain':
-            record.update(num_masks=cell.arm.num_masks,
-                          epochs=cell.arm.epochs,
-                          views_per_image=cell.arm.views_per_image)
+            record.update(
+                num_masks=cell.arm.num_masks,
+                epochs=cell.arm.epochs,
+                views_per_image=cell.arm.views_per_image)
         else:
             record.update(metric=cell.task.metric)
         if cell.depends_on and not self.is_done(
                 Cell('pretrain', cell.arm, cell.seed)):
-            record.update(status='failed', wall_time_s=0.0,
-                          reason=f'pre-training {cell.depends_on} failed')
+            record.update(
+                status='failed',
+                wall_time_s=0.0,
+                reason=f'pre-training {cell.depends_on} failed')
             write_json(record, self.result_path(cell))
             return record
         # A killed earlier attempt may have left anything here.
@@ -209,8 +224,11 @@ class CellRunner:
             # The caller's working directory, like the suite's own relative
             # paths (configs, data roots, work_dir).
             returncode = subprocess.run(
-                command, env=self.environment(cell), stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
+                command,
+                env=self.environment(cell),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL).returncode
         record['wall_time_s'] = round(time.time() - start, 2)
         record.update(self._outcome(cell, returncode, record['log']))
         write_json(record, self.result_path(cell))
@@ -220,42 +238,56 @@ class CellRunner:
         """Status, metrics and checkpoint of a finished process."""
         folder = self.cell_dir(cell)
         if returncode != 0:
-            return dict(status='failed', returncode=returncode,
-                        reason=f'exit status {returncode}: '
-                        f'{_last_error(log)} (log: {log})')
+            return dict(
+                status='failed',
+                returncode=returncode,
+                reason=f'exit status {returncode}: '
+                f'{_last_error(log)} (log: {log})')
         if cell.kind == 'pretrain':
             last = osp.join(folder, 'work', 'last_checkpoint')
             if not osp.isfile(last):
-                return dict(status='failed',
-                            reason=f'no checkpoint was written (log: {log})')
+                return dict(
+                    status='failed',
+                    reason=f'no checkpoint was written (log: {log})')
             with open(last) as f:
                 checkpoint = f.read().strip()
             scalars = find_scalars(osp.join(folder, 'work'))
             diverged = first_non_finite(scalars) if scalars else None
             if diverged:
-                return dict(status='failed', checkpoint=checkpoint,
-                            scalars=scalars, reason=diverged)
+                return dict(
+                    status='failed',
+                    checkpoint=checkpoint,
+                    scalars=scalars,
+                    reason=diverged)
             return dict(status='done', checkpoint=checkpoint, scalars=scalars)
         written = read_json(osp.join(folder, 'metrics.json'))
         if written is None:
-            return dict(status='failed',
-                        reason=f'the run evaluated nothing (log: {log})')
+            return dict(
+                status='failed',
+                reason=f'the run evaluated nothing (log: {log})')
         reported = written['metrics']
         metric = cell.task.metric
         if not reported and metric.startswith('coco/'):
             # mmdet's CocoMetric reports nothing when the model detected
             # nothing; COCO's AP of an empty detection set is 0.
-            return dict(status='done', metrics={}, value=0.0,
-                        note='no detections: COCO AP is 0')
+            return dict(
+                status='done',
+                metrics={},
+                value=0.0,
+                note='no detections: COCO AP is 0')
         if metric not in reported:
-            return dict(status='failed', metrics=reported,
-                        reason=f'task {cell.task.name!r} reported no '
-                        f'{metric!r}; it reported {sorted(reported)}. Fix '
-                        f'`metric` in the suite file.')
+            return dict(
+                status='failed',
+                metrics=reported,
+                reason=f'task {cell.task.name!r} reported no '
+                f'{metric!r}; it reported {sorted(reported)}. Fix '
+                f'`metric` in the suite file.')
         value = reported[metric]
         if not isinstance(value, float) or not math.isfinite(value):
-            return dict(status='failed', metrics=reported,
-                        reason=f'{metric} is {value} (training diverged?)')
+            return dict(
+                status='failed',
+                metrics=reported,
+                reason=f'{metric} is {value} (training diverged?)')
         return dict(status='done', metrics=reported, value=value)
 
 
@@ -324,12 +356,12 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
         while pending or running:
             busy = {c.key for c in running.values()}
             ready = [
-                c for c in pending if not c.depends_on or not (
-                    c.depends_on in busy
-                    or any(p.key == c.depends_on for p in pending))
+                c for c in pending if not c.depends_on
+                or not (c.depends_on in busy or any(p.key == c.depends_on
+                                                    for p in pending))
             ]
-            for cell in longest_first(ready, progress.expected)[:max(
-                    0, jobs - len(running))]:
+            for cell in longest_first(
+                    ready, progress.expected)[:max(0, jobs - len(running))]:
                 pending.remove(cell)
                 running[pool.submit(runner.run, cell)] = cell
             done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
@@ -348,6 +380,7 @@ def longest_first(cells: List[Cell],
     of their kind; ties keep the suite's order. Starting the long cells
     first keeps the last minutes from being one long cell on one core.
     """
+
     def key(item):
         index, cell = item
         seconds = expected(cell)
@@ -387,8 +420,8 @@ class _Progress:
             return 0.0
         overall = sum(finished) / len(finished)
         seconds = sum(
-            sum(self.times[kind]) / len(self.times[kind])
-            if kind in self.times else overall
+            sum(self.times[kind]) /
+            len(self.times[kind]) if kind in self.times else overall
             for kind in self.remaining.values())
         return seconds / self.jobs
 
@@ -396,8 +429,8 @@ class _Progress:
         self.done += 1
         self.failed += record['status'] != 'done'
         self.remaining.pop(cell.key, None)
-        self.times.setdefault(self._kind(cell), []).append(
-            record.get('wall_time_s', 0))
+        self.times.setdefault(self._kind(cell),
+                              []).append(record.get('wall_time_s', 0))
         status = 'done' if record['status'] == 'done' else \
             f"FAILED: {record.get('reason')}"
         value = f" {cell.task.metric}={record['value']:.4g}" if \

@@ -85,8 +85,7 @@ class Arm:
         self.device = device
         model_cfg = copy.deepcopy(model_cfg or cfg.model)
         # What the runner does with a top-level data_preprocessor.
-        model_cfg.setdefault('data_preprocessor',
-                             cfg.get('data_preprocessor'))
+        model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             self.model = MODELS.build(model_cfg).to(device)
             self.model.init_weights()
@@ -95,9 +94,8 @@ class Arm:
                 self.model, self._optim_cfg(cfg.optim_wrapper, amp))
         self.views_per_image = getattr(self.model.backbone, 'num_masks', 1)
         if views % self.views_per_image:
-            raise ValueError(
-                f'--views {views} is not a multiple of {name}\'s '
-                f'{self.views_per_image} masks per image.')
+            raise ValueError(f'--views {views} is not a multiple of {name}\'s '
+                             f'{self.views_per_image} masks per image.')
         self.batch_size = views // self.views_per_image
         self.views = views
         size = self.model.backbone.patch_resolution
@@ -217,8 +215,8 @@ def peak_step_memory(arm: Arm) -> int:
         arm.step()
         _sync(device)
         return torch.cuda.max_memory_allocated(device) - base
-    with profile(activities=[ProfilerActivity.CPU],
-                 profile_memory=True) as prof:
+    with profile(
+            activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         arm.step()
     events = [
         e for e in prof.profiler.kineto_results.events()
@@ -301,9 +299,9 @@ def benchmark(config: str,
         Arm('MAE', base_cfg, views, dev, use_amp, base_model),
         Arm(cfg.model.type, cfg, views, dev, use_amp)
     ]
-    log(f'{views} views per step on {dev}: ' + ', '.join(
-        f'{a.name} {a.batch_size} images x {a.views_per_image}'
-        for a in arms))
+    log(f'{views} views per step on {dev}: ' +
+        ', '.join(f'{a.name} {a.batch_size} images x {a.views_per_image}'
+                  for a in arms))
 
     for arm in arms:
         for _ in range(warmup):
@@ -312,8 +310,8 @@ def benchmark(config: str,
     parts = {a.name: a.parts() for a in arms}
     for _ in range(repeats):
         for arm in arms:
-            times[arm.name].setdefault('step', []).append(
-                _timed(arm.step, dev))
+            times[arm.name].setdefault('step',
+                                       []).append(_timed(arm.step, dev))
             for part, fn in parts[arm.name].items():
                 if part == 'optimizer':
                     arm.fill_grads()
@@ -334,9 +332,14 @@ def benchmark(config: str,
                 views=arm.views,
                 params=sum(p.numel() for p in arm.model.parameters()),
                 step_s=median['step'],
-                step_s_spread=[min(times[arm.name]['step']),
-                               max(times[arm.name]['step'])],
-                parts_s={k: v for k, v in median.items() if k != 'step'},
+                step_s_spread=[
+                    min(times[arm.name]['step']),
+                    max(times[arm.name]['step'])
+                ],
+                parts_s={
+                    k: v
+                    for k, v in median.items() if k != 'step'
+                },
                 per_view_ms=1e3 * median['step'] / arm.views,
                 memory_bytes=memory,
                 memory_per_view_bytes=memory / arm.views,
@@ -385,8 +388,7 @@ def format_table(result: dict) -> str:
             f"{m['ratio_memory_per_view']:.3f}", f"{m['flops'] / 1e9:.2f}",
             f"{m['achieved_flops'] / 1e12:.3f}", f"{100 * m['mfu']:.1f}"
         ])
-    lines = ['| ' + ' | '.join(head) + ' |',
-             '|' + '---|' * len(head)]
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
     lines.append(
         f"\n{result['views']} views per step, {result['device']}, AMP "

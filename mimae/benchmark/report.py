@@ -34,8 +34,8 @@ def summarise(suite: Suite, records: List[Optional[dict]]) -> dict:
     failed = []
     for r in records:
         if r['status'] != 'done':
-            failed.append(dict(cell=r['cell'], reason=r.get('reason'),
-                               log=r.get('log')))
+            failed.append(
+                dict(cell=r['cell'], reason=r.get('reason'), log=r.get('log')))
         elif r['kind'] == 'task':
             values.setdefault((r['arm'], r['task']), {})[r['seed']] = \
                 r['value']
@@ -45,16 +45,25 @@ def summarise(suite: Suite, records: List[Optional[dict]]) -> dict:
             by_seed = values.get((arm.name, task.name), {})
             vals = [by_seed[s] for s in sorted(by_seed)]
             row = dict(
-                arm=arm.name, task=task.name, metric=task.metric,
-                n=len(vals), n_failed=sum(
-                    1 for r in records if r['kind'] == 'task'
-                    and r['arm'] == arm.name and r['task'] == task.name
-                    and r['status'] != 'done'),
+                arm=arm.name,
+                task=task.name,
+                metric=task.metric,
+                n=len(vals),
+                n_failed=sum(
+                    1 for r in records
+                    if r['kind'] == 'task' and r['arm'] == arm.name
+                    and r['task'] == task.name and r['status'] != 'done'),
                 mean=float(np.mean(vals)) if vals else None,
                 std=float(np.std(vals, ddof=1)) if len(vals) > 1 else None,
-                values={str(s): v for s, v in sorted(by_seed.items())},
+                values={
+                    str(s): v
+                    for s, v in sorted(by_seed.items())
+                },
                 views_per_image=arm.views_per_image,
-                delta=None, delta_std=None, p_value=None, n_paired=0)
+                delta=None,
+                delta_std=None,
+                p_value=None,
+                n_paired=0)
             ref = suite.reference_arm
             if ref is not None and ref != arm.name:
                 ref_by_seed = values.get((ref, task.name), {})
@@ -68,21 +77,29 @@ def summarise(suite: Suite, records: List[Optional[dict]]) -> dict:
                 if len(diffs) > 1 and row['delta_std'] > 0:
                     # (With identical differences the t statistic is
                     # undefined and no p-value is given.)
-                    p = stats.ttest_rel(
-                        [by_seed[s] for s in seeds],
-                        [ref_by_seed[s] for s in seeds]).pvalue
+                    p = stats.ttest_rel([by_seed[s] for s in seeds],
+                                        [ref_by_seed[s] for s in seeds]).pvalue
                     row['p_value'] = None if math.isnan(p) else float(p)
             rows.append(row)
     return dict(
-        suite=suite.path, reference_arm=suite.reference_arm,
+        suite=suite.path,
+        reference_arm=suite.reference_arm,
         seeds=suite.seeds,
-        arms=[dict(name=a.name, config=a.config, checkpoint=a.checkpoint,
-                   num_masks=a.num_masks if a.pretrains else None,
-                   epochs=a.epochs, views_per_image=a.views_per_image)
-              for a in suite.arms],
-        tasks=[dict(name=t.name, config=t.config, metric=t.metric,
-                    mode=t.mode) for t in suite.tasks],
-        rows=rows, failed=failed)
+        arms=[
+            dict(
+                name=a.name,
+                config=a.config,
+                checkpoint=a.checkpoint,
+                num_masks=a.num_masks if a.pretrains else None,
+                epochs=a.epochs,
+                views_per_image=a.views_per_image) for a in suite.arms
+        ],
+        tasks=[
+            dict(name=t.name, config=t.config, metric=t.metric, mode=t.mode)
+            for t in suite.tasks
+        ],
+        rows=rows,
+        failed=failed)
 
 
 def _fmt(value: Optional[float], digits: int = 2) -> str:
@@ -119,21 +136,25 @@ def markdown(summary: dict) -> str:
     header = '| arm | masks | epochs | views/image | ' + ' | '.join(
         f'{t["name"]} ({t["metric"]})' for t in tasks) + ' |'
     sep = '|' + ' --- |' * (4 + len(tasks))
-    lines = [f'# Results of `{summary["suite"]}`', '',
-             f'Mean ± sample std over seeds {summary["seeds"]} (n = seeds '
-             'that finished).', '', header, sep]
+    lines = [
+        f'# Results of `{summary["suite"]}`', '',
+        f'Mean ± sample std over seeds {summary["seeds"]} (n = seeds '
+        'that finished).', '', header, sep
+    ]
     for arm in summary['arms']:
         cells = [_cell_text(rows[(arm['name'], t['name'])]) for t in tasks]
         lines.append(f'| {arm["name"]} | {arm["num_masks"] or "-"} | '
                      f'{arm["epochs"] or "-"} | '
-                     f'{arm["views_per_image"] or "-"} | '
-                     + ' | '.join(cells) + ' |')
+                     f'{arm["views_per_image"] or "-"} | ' +
+                     ' | '.join(cells) + ' |')
     ref = summary['reference_arm']
     if ref is not None:
-        lines += ['', f'Difference to `{ref}`, paired over seeds (two-sided '
-                  'paired t-test):', '',
-                  '| arm | ' + ' | '.join(t['name'] for t in tasks) + ' |',
-                  '|' + ' --- |' * (1 + len(tasks))]
+        lines += [
+            '', f'Difference to `{ref}`, paired over seeds (two-sided '
+            'paired t-test):', '',
+            '| arm | ' + ' | '.join(t['name'] for t in tasks) + ' |',
+            '|' + ' --- |' * (1 + len(tasks))
+        ]
         for arm in summary['arms']:
             if arm['name'] == ref:
                 continue
@@ -142,21 +163,28 @@ def markdown(summary: dict) -> str:
                 for t in tasks) + ' |')
     if summary['failed']:
         lines += ['', '## Failed cells', '']
-        lines += [f'- `{f["cell"]}`: {f["reason"]} (log: {f["log"]})'
-                  for f in summary['failed']]
+        lines += [
+            f'- `{f["cell"]}`: {f["reason"]} (log: {f["log"]})'
+            for f in summary['failed']
+        ]
     return '\n'.join(lines) + '\n'
 
 
 def csv_text(summary: dict) -> str:
     out = io.StringIO()
-    fields = ['arm', 'task', 'metric', 'views_per_image', 'n', 'n_failed',
-              'mean', 'std', 'delta', 'delta_std', 'p_value', 'n_paired']
+    fields = [
+        'arm', 'task', 'metric', 'views_per_image', 'n', 'n_failed', 'mean',
+        'std', 'delta', 'delta_std', 'p_value', 'n_paired'
+    ]
     writer = csv.DictWriter(out, fieldnames=fields + ['values'])
     writer.writeheader()
     for row in summary['rows']:
-        writer.writerow({**{k: row[k] for k in fields},
-                         'values': ' '.join(f'{s}:{v}' for s, v in
-                                            row['values'].items())})
+        writer.writerow({
+            **{
+                k: row[k]
+                for k in fields
+            }, 'values': ' '.join(f'{s}:{v}' for s, v in row['values'].items())
+        })
     return out.getvalue()
 
 
@@ -167,20 +195,28 @@ def plot_tasks(summary: dict, path: str) -> None:
     import matplotlib.pyplot as plt
     tasks, arms = summary['tasks'], [a['name'] for a in summary['arms']]
     rows = {(r['arm'], r['task']): r for r in summary['rows']}
-    fig, axes = plt.subplots(1, len(tasks), figsize=(2.2 + 2.4 * len(tasks),
-                                                     3.4), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(tasks), figsize=(2.2 + 2.4 * len(tasks), 3.4), squeeze=False)
     colours = plt.cm.tab10(np.arange(len(arms)) % 10)
     for ax, task in zip(axes[0], tasks):
         means = [rows[(a, task['name'])]['mean'] for a in arms]
         stds = [rows[(a, task['name'])]['std'] or 0 for a in arms]
         ok = [m is not None for m in means]
         xs = np.arange(len(arms))
-        ax.bar(xs[ok], [m for m in means if m is not None],
-               yerr=[s for s, o in zip(stds, ok) if o], color=colours[ok],
-               capsize=3)
+        ax.bar(
+            xs[ok], [m for m in means if m is not None],
+            yerr=[s for s, o in zip(stds, ok) if o],
+            color=colours[ok],
+            capsize=3)
         for x in xs[~np.array(ok)]:
-            ax.text(x, 0, 'failed', rotation=90, ha='center', va='bottom',
-                    fontsize=7)
+            ax.text(
+                x,
+                0,
+                'failed',
+                rotation=90,
+                ha='center',
+                va='bottom',
+                fontsize=7)
         ax.set_xticks(xs, arms, rotation=60, ha='right', fontsize=7)
         ax.set_title(f'{task["name"]}\n{task["metric"]}', fontsize=8)
         finite = [m for m in means if m is not None]
@@ -194,7 +230,8 @@ def plot_tasks(summary: dict, path: str) -> None:
     plt.close(fig)
 
 
-def plot_curves(curves: Dict[str, List[str]], path: str,
+def plot_curves(curves: Dict[str, List[str]],
+                path: str,
                 views_per_step: Optional[Dict[str, int]] = None) -> bool:
     """Pre-training curves per arm: ``loss_rec`` and the MI diagnostics.
 
@@ -225,8 +262,8 @@ def plot_curves(curves: Dict[str, List[str]], path: str,
     keys = [k for k in CURVE_KEYS if k in series]
     if not keys:
         return False
-    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
     arms = list(curves)
     colours = dict(zip(arms, plt.cm.tab10(np.arange(len(arms)) % 10)))
     for ax, key in zip(axes[0], keys):
@@ -234,8 +271,13 @@ def plot_curves(curves: Dict[str, List[str]], path: str,
             for i, log in enumerate(sorted({p for _, _, p in points})):
                 xs = [s for s, _, p in points if p == log]
                 ys = [v for _, v, p in points if p == log]
-                ax.plot(xs, ys, color=colours[arm], lw=1, alpha=0.8,
-                        label=arm if i == 0 else None)
+                ax.plot(
+                    xs,
+                    ys,
+                    color=colours[arm],
+                    lw=1,
+                    alpha=0.8,
+                    label=arm if i == 0 else None)
         ax.set_title(key, fontsize=9)
         ax.set_xlabel('iteration x masks per image', fontsize=8)
         ax.legend(fontsize=7)
@@ -254,10 +296,11 @@ def write_report(suite: Suite, records: List[Optional[dict]]) -> dict:
     summary = summarise(suite, records)
     out = suite.work_dir
     os.makedirs(out, exist_ok=True)
-    files = dict(json=osp.join(out, 'results.json'),
-                 csv=osp.join(out, 'results.csv'),
-                 md=osp.join(out, 'results.md'),
-                 tasks_png=osp.join(out, 'results_tasks.png'))
+    files = dict(
+        json=osp.join(out, 'results.json'),
+        csv=osp.join(out, 'results.csv'),
+        md=osp.join(out, 'results.md'),
+        tasks_png=osp.join(out, 'results_tasks.png'))
     curves: Dict[str, List[str]] = {}
     for r in records:
         if r and r['kind'] == 'pretrain' and r.get('scalars') and \

@@ -206,9 +206,10 @@ class Suite:
                     'fewer GPUs (with a larger per-GPU batch).')
         suite = cls(
             path=path,
-            work_dir=osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
-                'work_dirs', 'benchmark',
-                osp.splitext(osp.basename(path))[0])),
+            work_dir=osp.abspath(
+                work_dir or cfg.get('work_dir')
+                or osp.join('work_dirs', 'benchmark',
+                            osp.splitext(osp.basename(path))[0])),
             arms=arms,
             tasks=tasks,
             seeds=seeds,
@@ -228,8 +229,8 @@ class Suite:
                 continue
             cfg = Config.fromfile(arm.config)
             cfg.merge_from_dict(self._user_pretrain_options(arm))
-            arm.num_masks = int(cfg.model.get('backbone', {}).get(
-                'num_masks', 1))
+            arm.num_masks = int(
+                cfg.model.get('backbone', {}).get('num_masks', 1))
             config_epochs = cfg.get('train_cfg', {}).get('max_epochs')
             if self.pretrain_epochs is None:
                 arm.epochs = config_epochs
@@ -241,8 +242,8 @@ class Suite:
                     'image, so it cannot see as many views as a one-mask '
                     'arm; choose a multiple of every arm\'s num_masks.')
             arm.epochs = self.pretrain_epochs // arm.num_masks
-            arm.schedule = schedule_options(cfg, arm.epochs,
-                                            where=f'arm {arm.name!r}')
+            arm.schedule = schedule_options(
+                cfg, arm.epochs, where=f'arm {arm.name!r}')
         views = {a.name: a.views_per_image for a in self.arms if a.pretrains}
         if len(set(views.values())) > 1:
             raise SuiteError(
@@ -251,19 +252,25 @@ class Suite:
                 'to scale them, or change the arms\' epochs.')
 
     def _user_pretrain_options(self, arm: Arm) -> Dict[str, Any]:
-        return {**self.cfg_options, **self.pretrain_cfg_options,
-                **arm.cfg_options}
+        return {
+            **self.cfg_options,
+            **self.pretrain_cfg_options,
+            **arm.cfg_options
+        }
 
     def pretrain_options(self, arm: Arm) -> Dict[str, Any]:
         """``--cfg-options`` of an arm's pre-training: suite-wide, then the
         arm's own, then the equal-views schedule."""
         return {**self._user_pretrain_options(arm), **arm.schedule}
 
-    def task_options(self, task: Task, checkpoint: Optional[str]
-                     ) -> Dict[str, Any]:
+    def task_options(self, task: Task,
+                     checkpoint: Optional[str]) -> Dict[str, Any]:
         """``--cfg-options`` of a task cell; ``None`` means random init."""
-        options = {**self.cfg_options, **self.task_cfg_options,
-                   **task.cfg_options}
+        options = {
+            **self.cfg_options,
+            **self.task_cfg_options,
+            **task.cfg_options
+        }
         if checkpoint is None:
             options[task.init_cfg_key] = None
         else:
@@ -365,11 +372,14 @@ def _task(entry: dict, index: int, path: str) -> Task:
     if mode not in _MODES:
         raise SuiteError(f'{where} ({name!r}): mode must be one of {_MODES}, '
                          f'got {mode!r}.')
-    task = Task(name=name, config=config, metric=metric, mode=mode,
-                init_cfg_key=entry.pop('init_cfg_key',
-                                       'model.backbone.init_cfg'),
-                cfg_options=dict(entry.pop('cfg_options', None) or {}),
-                gpus=entry.pop('gpus', None))
+    task = Task(
+        name=name,
+        config=config,
+        metric=metric,
+        mode=mode,
+        init_cfg_key=entry.pop('init_cfg_key', 'model.backbone.init_cfg'),
+        cfg_options=dict(entry.pop('cfg_options', None) or {}),
+        gpus=entry.pop('gpus', None))
     if entry:
         raise SuiteError(f'{where} ({name!r}): unknown keys {sorted(entry)}.')
     cfg = Config.fromfile(config)

@@ -51,11 +51,16 @@ SCENE = dict(
 _ID_STRIDE = 1_000_000
 
 
-def make_scene(rng: np.random.Generator, photos: List[np.ndarray],
-               scans: np.ndarray, labels: np.ndarray,
-               img_size: Tuple[int, int], num_digits: Tuple[int, int],
-               digit_size: Tuple[int, int], background_brightness: float = 1.0
-               ) -> Tuple[np.ndarray, List[Tuple[int, np.ndarray]]]:
+def make_scene(
+    rng: np.random.Generator,
+    photos: List[np.ndarray],
+    scans: np.ndarray,
+    labels: np.ndarray,
+    img_size: Tuple[int, int],
+    num_digits: Tuple[int, int],
+    digit_size: Tuple[int, int],
+    background_brightness: float = 1.0
+) -> Tuple[np.ndarray, List[Tuple[int, np.ndarray]]]:
     """A photo crop with non-overlapping real digits pasted in.
 
     Args:
@@ -81,14 +86,14 @@ def make_scene(rng: np.random.Generator, photos: List[np.ndarray],
     boxes: List[Tuple[int, int, int]] = []
     objects = []
     for _ in range(int(rng.integers(num_digits[0], num_digits[1] + 1))):
-        size = int(min(rng.integers(digit_size[0], digit_size[1] + 1),
-                       height, width))
+        size = int(
+            min(rng.integers(digit_size[0], digit_size[1] + 1), height, width))
         # Boxes do not overlap, so no digit hides part of another's mask.
         for _try in range(20):
             x = int(rng.integers(0, width - size + 1))
             y = int(rng.integers(0, height - size + 1))
-            if all(x + size <= bx or bx + bs <= x or y + size <= by
-                   or by + bs <= y for bx, by, bs in boxes):
+            if all(x + size <= bx or bx + bs <= x or y + size <= by or by +
+                   bs <= y for bx, by, bs in boxes):
                 break
         else:
             continue
@@ -125,9 +130,9 @@ def photo_crop(rng: np.random.Generator, photos: List[np.ndarray],
     crop_w, crop_h = out_w * scale, out_h * scale
     x0 = rng.uniform(0, pw - crop_w)
     y0 = rng.uniform(0, ph - crop_h)
-    img = Image.fromarray(photo).resize(
-        (out_w, out_h), Image.BILINEAR,
-        box=(x0, y0, x0 + crop_w, y0 + crop_h))
+    img = Image.fromarray(photo).resize((out_w, out_h),
+                                        Image.BILINEAR,
+                                        box=(x0, y0, x0 + crop_w, y0 + crop_h))
     if rng.random() < 0.5:
         img = img.transpose(Image.FLIP_LEFT_RIGHT)
     return np.asarray(img).copy()
@@ -145,7 +150,8 @@ def paste_digit(img: np.ndarray, scan: np.ndarray, x: int, y: int,
     """
     ink = np.asarray(
         Image.fromarray((scan * (255.0 / 16.0)).astype(np.uint8)).resize(
-            (size, size), Image.BILINEAR), dtype=np.float32) / 255.0
+            (size, size), Image.BILINEAR),
+        dtype=np.float32) / 255.0
     patch = img[y:y + size, x:x + size]
     luma = patch.reshape(-1, 3).mean(0) @ np.array([0.299, 0.587, 0.114])
     colour = 255.0 if luma < 128 else 0.0
@@ -195,8 +201,8 @@ def build_digit_scenes_coco(root: str,
     scene = dict(SCENE, **scene)
     img_size = scene['img_size']
     counts = {}
-    for split_idx, (split, num) in enumerate(zip(_SPLITS,
-                                                 (num_train, num_val))):
+    for split_idx, (split,
+                    num) in enumerate(zip(_SPLITS, (num_train, num_val))):
         ann_file = osp.join(root, 'annotations', f'instances_{split}2017.json')
         if not osp.isfile(ann_file):
             images, annotations = [], []
@@ -206,25 +212,33 @@ def build_digit_scenes_coco(root: str,
                     track(scenes, f'COCO scenes {split}', total=num)):
                 img_id = first_id + i
                 file_name = f'{img_id:012d}.jpg'
-                _save(img, osp.join(root, f'{split}2017', file_name), 'JPEG',
-                      quality=95)
+                _save(
+                    img,
+                    osp.join(root, f'{split}2017', file_name),
+                    'JPEG',
+                    quality=95)
                 images.append(
-                    dict(id=img_id, file_name=file_name, height=img_size[0],
-                         width=img_size[1]))
+                    dict(
+                        id=img_id,
+                        file_name=file_name,
+                        height=img_size[0],
+                        width=img_size[1]))
                 for digit, mask in objects:
                     annotations.append(
                         _annotation(first_id + len(annotations), img_id,
                                     classes.index(digit) + 1, mask))
             coco = dict(
-                info=dict(description='mimae digit scenes (scikit-learn '
-                          'digits on scikit-learn sample photos)',
-                          version='1.0', year=2017),
+                info=dict(
+                    description='mimae digit scenes (scikit-learn '
+                    'digits on scikit-learn sample photos)',
+                    version='1.0',
+                    year=2017),
                 licenses=[],
                 images=images,
                 annotations=annotations,
                 categories=[
-                    dict(id=k + 1, name=DIGIT_CLASSES[d],
-                         supercategory='digit')
+                    dict(
+                        id=k + 1, name=DIGIT_CLASSES[d], supercategory='digit')
                     for k, d in enumerate(classes)
                 ])
             # Written last and atomically: its presence means the split is
@@ -270,8 +284,11 @@ def build_digit_scenes_ade20k(root: str,
                 for digit, mask in objects:
                     label[_filled_hull(mask)] = 1 + classes.index(digit)
                 name = f'{prefix}_{i:08d}'
-                _save(img, osp.join(root, 'images', folder, name + '.jpg'),
-                      'JPEG', quality=95)
+                _save(
+                    img,
+                    osp.join(root, 'images', folder, name + '.jpg'),
+                    'JPEG',
+                    quality=95)
                 # After its image; the split's last label map last.
                 _save(label,
                       osp.join(root, 'annotations', folder, name + '.png'),
@@ -294,8 +311,9 @@ def _annotation(ann_id: int, img_id: int, category_id: int,
     """A COCO annotation: polygons of the mask's outer contours."""
     contours, _ = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    polygons = [c[:, 0].astype(float).ravel().tolist() for c in contours
-                if len(c) >= 3]
+    polygons = [
+        c[:, 0].astype(float).ravel().tolist() for c in contours if len(c) >= 3
+    ]
     if not polygons:  # a sliver of ink: its box as the polygon
         ys, xs = np.nonzero(mask)
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
@@ -308,7 +326,9 @@ def _annotation(ann_id: int, img_id: int, category_id: int,
         category_id=category_id,
         segmentation=[[float(v) for v in p] for p in polygons],
         area=float(mask.sum()),
-        bbox=[x0, y0, float(xs.max() + 1) - x0, float(ys.max() + 1) - y0],
+        bbox=[x0, y0,
+              float(xs.max() + 1) - x0,
+              float(ys.max() + 1) - y0],
         iscrowd=0)
 
 

@@ -78,8 +78,9 @@ def _write_subsets(root: str, train: list, seed: int) -> None:
     for name, items in _train_subsets(train, seed).items():
         ann_file = osp.join(root, 'meta', f'{name}.txt')
         if not osp.isfile(ann_file):
-            put_text(''.join(f'{_rel_path(i, label)} {label}\n'
-                             for i, label in items), ann_file)
+            put_text(
+                ''.join(f'{_rel_path(i, label)} {label}\n'
+                        for i, label in items), ann_file)
 
 
 def _train_subsets(train: list, seed: int) -> Dict[str, list]:
@@ -111,7 +112,8 @@ def _rel_path(index: int, label: int) -> str:
     return f'{name}/{name}_{index:04d}.JPEG'
 
 
-def digits_split(val_fraction: float = 0.2, seed: int = 0,
+def digits_split(val_fraction: float = 0.2,
+                 seed: int = 0,
                  sweep: bool = False) -> Dict[str, np.ndarray]:
     """Indices of scikit-learn's digits in each split, stratified by class.
 

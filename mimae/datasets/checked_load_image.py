@@ -48,8 +48,10 @@ class LoadImageFromFileChecked(LoadImageFromFile):
         # A shared counter cannot be copied, only shared.
         new = copy.copy(self)
         new.__dict__ = copy.deepcopy(
-            {k: v for k, v in self.__dict__.items() if k != 'bad_count'},
-            memo)
+            {
+                k: v
+                for k, v in self.__dict__.items() if k != 'bad_count'
+            }, memo)
         new.bad_count = self.bad_count
         return new
 

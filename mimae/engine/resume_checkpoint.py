@@ -47,7 +47,8 @@ def _remove_unfinished_writes(work_dir: str) -> None:
         print_log(f'removed the unfinished write {path}', logger='current')
 
 
-def resume_checkpoint(work_dir: str, requested: Optional[str] = None,
+def resume_checkpoint(work_dir: str,
+                      requested: Optional[str] = None,
                       fallback: bool = False) -> Optional[str]:
     """The checkpoint to resume from, checked to be whole.
 
@@ -97,8 +98,10 @@ def resume_checkpoint(work_dir: str, requested: Optional[str] = None,
             check_checkpoint_file(path)
         except CorruptCheckpointError:
             continue
-        print_log(f'{damaged}; --resume-fallback: resuming from {path}',
-                  logger='current', level=30)
+        print_log(
+            f'{damaged}; --resume-fallback: resuming from {path}',
+            logger='current',
+            level=30)
         return path
     raise CorruptCheckpointError(f'{damaged}, and no older checkpoint in '
                                  f'{work_dir} is whole')

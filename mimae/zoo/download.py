@@ -67,9 +67,9 @@ def parse_hash(text: str, where: str) -> Tuple[str, str]:
     return match.group(1), match.group(2).lower()
 
 
-def expected_hash(url: str,
-                  index_hash: Optional[str] = None
-                  ) -> Optional[Tuple[str, str]]:
+def expected_hash(
+        url: str,
+        index_hash: Optional[str] = None) -> Optional[Tuple[str, str]]:
     """``(algorithm, hex prefix)`` that ``url`` is promised to have, or None.
 
     Args:
@@ -124,8 +124,11 @@ def _check(path: str, url: str, expected: Optional[Tuple[str, str]],
     return sha256
 
 
-def download(url: str, index_hash: Optional[str] = None, retries: int = 3,
-             progress: Optional[bool] = None, timeout: float = 60.0) -> str:
+def download(url: str,
+             index_hash: Optional[str] = None,
+             retries: int = 3,
+             progress: Optional[bool] = None,
+             timeout: float = 60.0) -> str:
     """The local path of ``url``'s file, downloading it if not cached.
 
     Args:
@@ -182,8 +185,9 @@ def download(url: str, index_hash: Optional[str] = None, retries: int = 3,
                     f'attempts ({error}); the {got} bytes received are kept '
                     f'in {part}, and the next call resumes from them.'
                 ) from None
-        print_log(f'{source}: attempt {attempt + 1} failed, resuming',
-                  logger='current')
+        print_log(
+            f'{source}: attempt {attempt + 1} failed, resuming',
+            logger='current')
         time.sleep(min(2**attempt, 10) * 0.1)
     try:
         sha256 = _check(part, url, expected, 'downloaded file')
@@ -226,7 +230,8 @@ def _transfer(url: str, part: str, progress: Optional[bool],
         total = have + int(length) if length is not None else None
         show = sys.stderr.isatty() if progress is None else progress
         with open(part, 'ab' if have else 'wb') as f, _Bar(
-                show, total, have, osp.basename(part)[:-5]) as bar:
+                show, total, have,
+                osp.basename(part)[:-5]) as bar:
             while True:
                 chunk = response.read(_CHUNK)
                 if not chunk:
@@ -249,8 +254,8 @@ class _Bar:
             self.progress = Progress(
                 '[progress.description]{task.description}', BarColumn(),
                 DownloadColumn(), TransferSpeedColumn())
-            self.task = self.progress.add_task(name, total=total,
-                                               completed=done)
+            self.task = self.progress.add_task(
+                name, total=total, completed=done)
 
     def __enter__(self) -> '_Bar':
         if self.progress:

@@ -87,20 +87,26 @@ def _models_of(location: str, root: str,
         if config and '::' not in config and not osp.isabs(config):
             # A remote index names configs of this project.
             config = osp.join(
-                project_root() if root.startswith(('http://', 'https://'))
-                else osp.dirname(root), config)
+                project_root() if root.startswith(
+                    ('http://', 'https://')) else osp.dirname(root), config)
         models.append(
-            ZooModel(name=row['Name'], weights=row.get('Weights'),
-                     config=config, metadata=dict(row.get('Metadata') or {}),
-                     results=row.get('Results') or [],
-                     collection=row.get('In Collection'), source=location))
+            ZooModel(
+                name=row['Name'],
+                weights=row.get('Weights'),
+                config=config,
+                metadata=dict(row.get('Metadata') or {}),
+                results=row.get('Results') or [],
+                collection=row.get('In Collection'),
+                source=location))
     return models
 
 
 def index_locations() -> List[str]:
     """mimae's own index, then those ``MIMAE_MODEL_INDEX`` adds."""
-    extra = [p.strip() for p in os.environ.get(INDEX_ENV, '').split(',')
-             if p.strip()]
+    extra = [
+        p.strip() for p in os.environ.get(INDEX_ENV, '').split(',')
+        if p.strip()
+    ]
     return [osp.join(project_root(), 'model-index.yml')] + extra
 
 
@@ -119,8 +125,10 @@ def load_index() -> Dict[str, ZooModel]:
             for model in found:
                 # A row's own metadata wins over its collection's.
                 inherited = collections.get(model.collection, {})
-                model.metadata = {**(inherited.get('Metadata') or {}),
-                                  **model.metadata}
+                model.metadata = {
+                    **(inherited.get('Metadata') or {}),
+                    **model.metadata
+                }
                 key = model.name.lower()
                 if key in models:
                     raise ValueError(
@@ -146,8 +154,8 @@ def find_model(name: str) -> ZooModel:
     models = load_index()
     if name.lower() in models:
         return models[name.lower()]
-    close = difflib.get_close_matches(name.lower(), list(models), n=5,
-                                      cutoff=0.5)
+    close = difflib.get_close_matches(
+        name.lower(), list(models), n=5, cutoff=0.5)
     hint = (f' Closest: {[models[c].name for c in close]}.' if close else '')
     raise KeyError(f'{name!r} is not a model in the index '
                    f'({", ".join(index_locations())}).{hint} '
@@ -158,8 +166,7 @@ def find_weights(url: str) -> Optional[ZooModel]:
     """The row whose ``Weights`` is ``url`` (fragments aside), if any."""
     url = urllib.parse.urldefrag(url).url
     for model in load_index().values():
-        if model.weights and urllib.parse.urldefrag(
-                model.weights).url == url:
+        if model.weights and urllib.parse.urldefrag(model.weights).url == url:
             return model
     return None
 

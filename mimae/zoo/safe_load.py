@@ -33,8 +33,8 @@ _STATISTICS = ('min', 'max', 'current', 'mean')
 
 def _history_buffer_getattr(obj: Any, name: str) -> Callable:
     """``getattr`` as HistoryBuffer's pickles use it, and nothing else."""
-    if obj is HistoryBuffer and (name in _STATISTICS or
-                                 name in HistoryBuffer._statistics_methods):
+    if obj is HistoryBuffer and (name in _STATISTICS
+                                 or name in HistoryBuffer._statistics_methods):
         return getattr(obj, name)
     raise UnsafeCheckpointError(
         f'the checkpoint calls getattr({obj!r}, {name!r}); only '
@@ -46,8 +46,8 @@ def _numpy_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     names numpy 1 (``numpy.core``) and numpy 2 (``numpy._core``) pickle."""
     core = getattr(np, '_core', None) or np.core  # numpy 2 / numpy 1
     multiarray = core.multiarray
-    allowed: List[Union[Callable, Tuple[Callable, str]]] = [
-        np.ndarray, np.dtype]
+    allowed: List[Union[Callable, Tuple[Callable,
+                                        str]]] = [np.ndarray, np.dtype]
     for core in ('numpy.core', 'numpy._core'):
         allowed += [(multiarray._reconstruct,
                      f'{core}.multiarray._reconstruct'),
@@ -55,14 +55,17 @@ def _numpy_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     # numpy >= 1.25 pickles a dtype as its class (numpy.dtypes.Float64DType)
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
-        allowed += [getattr(dtypes, name) for name in dir(dtypes)
-                    if name.endswith('DType')]
+        allowed += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType')
+        ]
     return allowed
 
 
-SAFE_GLOBALS = [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'),
-                (_history_buffer_getattr, '__builtin__.getattr'),
-                *_numpy_globals()]
+SAFE_GLOBALS = [
+    HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'),
+    (_history_buffer_getattr, '__builtin__.getattr'), *_numpy_globals()
+]
 
 
 def trusted(path: str) -> bool:
@@ -88,17 +91,19 @@ def safe_torch_load(path: str, map_location: Any = None) -> Any:
         return torch.load(path, map_location=map_location, weights_only=False)
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
-            return torch.load(path, map_location=map_location,
-                              weights_only=True)
+            return torch.load(
+                path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
         try:
             found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
         except Exception:  # not a zip checkpoint: torch's message says why
             found = []
-        allowed = {name if isinstance(name, str) else
-                   f'{name.__module__}.{name.__qualname__}'
-                   for name in (g[1] if isinstance(g, tuple) else g
-                                for g in SAFE_GLOBALS)}
+        allowed = {
+            name if isinstance(name, str) else
+            f'{name.__module__}.{name.__qualname__}'
+            for name in (g[1] if isinstance(g, tuple) else g
+                         for g in SAFE_GLOBALS)
+        }
         unsafe = sorted(set(found) - allowed)
         if not unsafe:
             raise

@@ -3,8 +3,14 @@ from mimae.benchmark.execute import longest_first
 
 
 def test_untimed_kinds_first_then_longest_expected():
-    expected = {'knn/a': 6.0, 'det/a': None, 'linear/a': 33.0,
-                'seg/a': None, 'knn/b': 6.0, 'det/b': 165.0}
+    expected = {
+        'knn/a': 6.0,
+        'det/a': None,
+        'linear/a': 33.0,
+        'seg/a': None,
+        'knn/b': 6.0,
+        'det/b': 165.0
+    }
     order = longest_first(list(expected), expected.get)
     # Not timed yet, in suite order; then 165 s, 33 s, and the two 6 s
     # cells in suite order.

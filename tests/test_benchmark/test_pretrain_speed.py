@@ -16,8 +16,8 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from mimae.benchmark.pretrain_speed import (Arm, mae_twin, peak_step_memory,
                                             step_flops)
 
-TINY = osp.join(REPO_ROOT,
-                'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py')
+TINY = osp.join(
+    REPO_ROOT, 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py')
 
 
 @pytest.fixture(scope='module')
@@ -91,8 +91,7 @@ def test_mae_twin_is_mmpretrain_mae_with_same_weights(tiny_cfg):
     assert mimae.batch_size == 2
     shapes = {
         k: v.shape
-        for k, v in mimae.model.state_dict().items()
-        if not k.startswith('mi_')
+        for k, v in mimae.model.state_dict().items() if not k.startswith('mi_')
     }
     assert shapes == {k: v.shape for k, v in twin.model.state_dict().items()}
 

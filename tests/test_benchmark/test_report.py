@@ -6,44 +6,59 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from mimae.benchmark.report import csv_text, markdown, summarise, write_report
-from mimae.benchmark.suite import Suite
+from conftest import REPO_ROOT
 from scipy import stats
 from test_suite import suite_body, write_suite
 
-from conftest import REPO_ROOT
+from mimae.benchmark.report import csv_text, markdown, summarise, write_report
+from mimae.benchmark.suite import Suite
 
 
 @pytest.fixture
 def suite(tmp_path, monkeypatch):
     monkeypatch.chdir(REPO_ROOT)
-    return Suite.fromfile(write_suite(tmp_path, suite_body()),
-                          work_dir=str(tmp_path / 'out'),
-                          cfg_options={'seeds': [0, 1, 2]})
+    return Suite.fromfile(
+        write_suite(tmp_path, suite_body()),
+        work_dir=str(tmp_path / 'out'),
+        cfg_options={'seeds': [0, 1, 2]})
 
 
 def task_record(arm, task, seed, value=None, reason=None):
     done = reason is None
-    return dict(cell=f'task/{task}/{arm}/seed{seed}', kind='task', arm=arm,
-                task=task, seed=seed, status='done' if done else 'failed',
-                value=value, reason=reason, log=f'/logs/{arm}{seed}.log')
+    return dict(
+        cell=f'task/{task}/{arm}/seed{seed}',
+        kind='task',
+        arm=arm,
+        task=task,
+        seed=seed,
+        status='done' if done else 'failed',
+        value=value,
+        reason=reason,
+        log=f'/logs/{arm}{seed}.log')
 
 
-KNN = {'random': [50.0, 52.0, 51.0], 'mae': [80.0, 82.0, 81.0],
-       'mi-mae': [81.0, 84.5, 82.0]}
+KNN = {
+    'random': [50.0, 52.0, 51.0],
+    'mae': [80.0, 82.0, 81.0],
+    'mi-mae': [81.0, 84.5, 82.0]
+}
 
 
 def records(linear_failure=True):
-    out = [task_record(a, 'knn', s, v) for a, vs in KNN.items()
-           for s, v in enumerate(vs)]
+    out = [
+        task_record(a, 'knn', s, v) for a, vs in KNN.items()
+        for s, v in enumerate(vs)
+    ]
     for arm in KNN:
         for seed in range(3):
             if linear_failure and arm == 'mi-mae' and seed == 2:
-                out.append(task_record(arm, 'linear', seed,
-                                       reason='accuracy/top1 is nan'))
+                out.append(
+                    task_record(
+                        arm, 'linear', seed, reason='accuracy/top1 is nan'))
             else:
-                out.append(task_record(arm, 'linear', seed,
-                                       60.0 + seed + (arm == 'mi-mae')))
+                out.append(
+                    task_record(arm, 'linear', seed,
+                                60.0 + seed + (arm == 'mi-mae')))
     return out
 
 
@@ -69,10 +84,12 @@ def test_mean_std_and_paired_test_over_seeds(suite):
 
 
 def test_failed_cells_are_shown_as_failed_never_as_numbers(suite):
-    recs = [r for r in records() if r['arm'] != 'random' or
-            r['task'] != 'linear']
-    recs += [task_record('random', 'linear', s, reason='diverged')
-             for s in range(3)]
+    recs = [
+        r for r in records() if r['arm'] != 'random' or r['task'] != 'linear'
+    ]
+    recs += [
+        task_record('random', 'linear', s, reason='diverged') for s in range(3)
+    ]
     text = markdown(summarise(suite, recs))
     random_row = next(line for line in text.splitlines()
                       if line.startswith('| random |'))
@@ -90,9 +107,10 @@ def test_markdown_and_csv_have_every_arm_and_task(suite):
     assert 'Difference to `mae`' in text
     assert '| mi-mae | +1.50 (p=' in text
     rows = list(csv.DictReader(io.StringIO(csv_text(summary))))
-    assert {(r['arm'], r['task']) for r in rows} == {
-        (a, t) for a in ('random', 'mae', 'mi-mae')
-        for t in ('knn', 'linear')}
+    assert {(r['arm'], r['task'])
+            for r in rows} == {(a, t)
+                               for a in ('random', 'mae', 'mi-mae')
+                               for t in ('knn', 'linear')}
 
 
 def test_write_report_writes_tables_and_plots(suite, tmp_path):
@@ -101,8 +119,14 @@ def test_write_report_writes_tables_and_plots(suite, tmp_path):
         json.dumps(dict(step=i, loss_rec=1.0 / i, mi_max_acc=0.1 * i))
         for i in range(1, 6)))
     recs = records() + [
-        dict(cell='pretrain/mi-mae/seed0', kind='pretrain', arm='mi-mae',
-             task=None, seed=0, status='done', scalars=str(scalars))
+        dict(
+            cell='pretrain/mi-mae/seed0',
+            kind='pretrain',
+            arm='mi-mae',
+            task=None,
+            seed=0,
+            status='done',
+            scalars=str(scalars))
     ]
     summary = write_report(suite, recs)
     files = summary['files']
@@ -111,8 +135,7 @@ def test_write_report_writes_tables_and_plots(suite, tmp_path):
     with open(files['tasks_png'], 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     with open(files['json']) as f:
-        assert json.load(f)['rows'] == json.loads(json.dumps(
-            summary['rows']))
+        assert json.load(f)['rows'] == json.loads(json.dumps(summary['rows']))
 
 
 def test_progress_eta_uses_the_mean_time_of_each_kind(suite):
@@ -123,8 +146,8 @@ def test_progress_eta_uses_the_mean_time_of_each_kind(suite):
     pretrain = [c for c in cells if c.kind == 'pretrain']
     knn = [c for c in cells if c.kind == 'task' and c.task.name == 'knn']
     progress.update(pretrain[0], dict(status='done', wall_time_s=100.0))
-    progress.update(knn[0], dict(status='failed', wall_time_s=10.0,
-                                 reason='boom'))
+    progress.update(knn[0],
+                    dict(status='failed', wall_time_s=10.0, reason='boom'))
     # Left: 5 pre-trainings at 100 s, 8 k-NN at 10 s, 9 linear at the
     # overall mean of 55 s, on 2 jobs.
     assert progress.eta() == pytest.approx((5 * 100 + 8 * 10 + 9 * 55) / 2)

@@ -3,9 +3,9 @@ import os.path as osp
 import textwrap
 
 import pytest
-from mimae.benchmark.suite import Suite, SuiteError
-
 from conftest import REPO_ROOT, TINY_CONFIG
+
+from mimae.benchmark.suite import Suite, SuiteError
 
 KNN = 'configs/cls/mimae_vit-tiny-p4_knn-k20_digits.py'
 LINEAR = 'configs/cls/mimae_vit-tiny-p4_1xb128-linear-coslr-30e_digits.py'
@@ -56,8 +56,8 @@ def test_equal_views_scales_epochs_and_schedule(tmp_path):
     assert not arms['random'].pretrains
     # The tiny config: 2 warm-up epochs then cosine to 20; scaled to 10 and
     # 40 epochs the boundaries keep their share of the run.
-    for arm, expected in (('mi-mae', (10, 1, 1, 9, 10)),
-                          ('mae', (40, 4, 4, 36, 40))):
+    for arm, expected in (('mi-mae', (10, 1, 1, 9, 10)), ('mae', (40, 4, 4, 36,
+                                                                  40))):
         options = suite.pretrain_options(arms[arm])
         warmup, cosine = options['param_scheduler']
         assert (options['train_cfg.max_epochs'], warmup['end'],
@@ -71,8 +71,10 @@ def test_cells_and_dependencies(tmp_path):
     keys = [c.key for c in cells]
     # 2 pre-training arms x 2 seeds, then 3 arms x 2 tasks x 2 seeds.
     assert len(cells) == 4 + 12
-    assert keys[:4] == ['pretrain/mae/seed0', 'pretrain/mi-mae/seed0',
-                        'pretrain/mae/seed1', 'pretrain/mi-mae/seed1']
+    assert keys[:4] == [
+        'pretrain/mae/seed0', 'pretrain/mi-mae/seed0', 'pretrain/mae/seed1',
+        'pretrain/mi-mae/seed1'
+    ]
     by_key = {c.key: c for c in cells}
     assert by_key['task/knn/mi-mae/seed1'].depends_on == \
         'pretrain/mi-mae/seed1'
@@ -83,10 +85,11 @@ def test_cells_and_dependencies(tmp_path):
 def test_task_options_put_the_checkpoint_into_the_init_cfg(tmp_path):
     suite = Suite.fromfile(write_suite(tmp_path, suite_body()))
     knn = suite.tasks[0]
-    assert suite.task_options(knn, '/x/epoch_2.pth')[
-        'model.image_encoder.init_cfg.checkpoint'] == '/x/epoch_2.pth'
-    assert suite.task_options(knn, None)[
-        'model.image_encoder.init_cfg'] is None
+    assert suite.task_options(
+        knn, '/x/epoch_2.pth'
+    )['model.image_encoder.init_cfg.checkpoint'] == '/x/epoch_2.pth'
+    assert suite.task_options(knn,
+                              None)['model.image_encoder.init_cfg'] is None
 
 
 def test_evaluation_only_mode_replaces_the_pretraining_arms(tmp_path):
@@ -97,13 +100,15 @@ def test_evaluation_only_mode_replaces_the_pretraining_arms(tmp_path):
     assert [a.name for a in suite.arms] == ['random', 'cluster']
     # The file's reference (mae) was not given: nothing to compare with.
     assert suite.reference_arm is None
-    suite = Suite.fromfile(write_suite(tmp_path, suite_body()),
-                           checkpoints=dict(mae=ckpt, cluster=ckpt))
+    suite = Suite.fromfile(
+        write_suite(tmp_path, suite_body()),
+        checkpoints=dict(mae=ckpt, cluster=ckpt))
     assert suite.reference_arm == 'mae'
     assert all(c.kind == 'task' for c in suite.cells())
     with pytest.raises(SuiteError, match='does not exist'):
-        Suite.fromfile(write_suite(tmp_path, suite_body()),
-                       checkpoints=dict(cluster='/no/such.pth'))
+        Suite.fromfile(
+            write_suite(tmp_path, suite_body()),
+            checkpoints=dict(cluster='/no/such.pth'))
 
 
 @pytest.mark.parametrize('change, message', [
@@ -117,8 +122,7 @@ def test_evaluation_only_mode_replaces_the_pretraining_arms(tmp_path):
     (("pretrain_epochs = 40", 'pretrain_epochs = 12'),
      r"param_scheduler\[0\].end at 1.2"),
     (("init_cfg_key='model.image_encoder.init_cfg'",
-      "init_cfg_key='model.backbone.init_cfg'"),
-     'not a Pretrained init'),
+      "init_cfg_key='model.backbone.init_cfg'"), 'not a Pretrained init'),
     (("metric='accuracy/top1', config='configs", "config='configs"),
      '`metric` is missing'),
     (("dict(name='random')", "dict(name='mae')"), 'appear more than once'),
@@ -147,17 +151,21 @@ def test_suite_file_options_and_launchers(tmp_path):
 
 def test_only_arms_and_tasks_select_a_shorter_suite(tmp_path):
     path = write_suite(tmp_path, suite_body())
-    suite = Suite.fromfile(path, cfg_options={'only_arms': ['mi-mae'],
-                                              'only_tasks': ['knn']})
+    suite = Suite.fromfile(
+        path, cfg_options={
+            'only_arms': ['mi-mae'],
+            'only_tasks': ['knn']
+        })
     assert [c.key for c in suite.cells()] == [
         'pretrain/mi-mae/seed0', 'pretrain/mi-mae/seed1',
-        'task/knn/mi-mae/seed0', 'task/knn/mi-mae/seed1']
+        'task/knn/mi-mae/seed0', 'task/knn/mi-mae/seed1'
+    ]
     with pytest.raises(SuiteError, match=r"only_tasks names \['knm'\]"):
         Suite.fromfile(path, cfg_options={'only_tasks': ['knm']})
 
 
-@pytest.mark.parametrize('suite', ['mini_digits', 'demo_digits',
-                                   'sweep_mi-weights_digits'])
+@pytest.mark.parametrize(
+    'suite', ['mini_digits', 'demo_digits', 'sweep_mi-weights_digits'])
 def test_every_task_with_its_overrides_gives_loaders_torch_accepts(suite):
     """The suites read data in the main process (num_workers=0); a loader
     that still asks for persistent workers fails in torch."""

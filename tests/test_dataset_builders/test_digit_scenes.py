@@ -5,9 +5,10 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from mimae.dataset_builders import (build_digit_scenes_ade20k,
                                     build_digit_scenes_coco, make_scene)
-from PIL import Image
 
 # Small non-square scenes of three digits, as the transfer tests build them.
 SMALL = dict(num_train=4, num_val=2, classes=(0, 1, 2), img_size=(96, 128))
@@ -22,8 +23,8 @@ def coco_root(tmp_path_factory) -> str:
 
 @pytest.fixture(scope='module')
 def ade_root(tmp_path_factory) -> str:
-    root = osp.join(str(tmp_path_factory.mktemp('ade')),
-                    'ADEChallengeData2016')
+    root = osp.join(
+        str(tmp_path_factory.mktemp('ade')), 'ADEChallengeData2016')
     assert build_digit_scenes_ade20k(root, **SMALL) == {'train': 4, 'val': 2}
     return root
 
@@ -35,8 +36,8 @@ def _coco(root: str, split: str) -> dict:
 
 
 def test_coco_layout_and_file_names(coco_root):
-    assert sorted(os.listdir(coco_root)) == [
-        'annotations', 'train2017', 'val2017']
+    assert sorted(
+        os.listdir(coco_root)) == ['annotations', 'train2017', 'val2017']
     for split, num in (('train', 4), ('val', 2)):
         coco = _coco(coco_root, split)
         files = sorted(os.listdir(osp.join(coco_root, f'{split}2017')))
@@ -44,14 +45,17 @@ def test_coco_layout_and_file_names(coco_root):
         assert len(files) == num
         for img in coco['images']:
             assert img['file_name'] == f"{img['id']:012d}.jpg"
-            with Image.open(osp.join(coco_root, f'{split}2017',
-                                     img['file_name'])) as im:
+            with Image.open(
+                    osp.join(coco_root, f'{split}2017',
+                             img['file_name'])) as im:
                 assert im.format == 'JPEG' and im.mode == 'RGB'
                 assert im.size == (img['width'], img['height']) == (128, 96)
-        assert [c['name'] for c in coco['categories']] == [
-            'digit_0', 'digit_1', 'digit_2']
-    ids = [i['id'] for s in ('train', 'val')
-           for i in _coco(coco_root, s)['images']]
+        assert [c['name'] for c in coco['categories']
+                ] == ['digit_0', 'digit_1', 'digit_2']
+    ids = [
+        i['id'] for s in ('train', 'val')
+        for i in _coco(coco_root, s)['images']
+    ]
     assert len(set(ids)) == len(ids)  # unique across splits, as in COCO
 
 
@@ -78,17 +82,17 @@ def test_pycocotools_masks_match_the_annotated_areas(coco_root):
 
 def test_ade_layout_and_file_names(ade_root):
     assert sorted(os.listdir(ade_root)) == ['annotations', 'images']
-    for folder, prefix, num in (('training', 'ADE_train', 4),
-                                ('validation', 'ADE_val', 2)):
+    for folder, prefix, num in (('training', 'ADE_train', 4), ('validation',
+                                                               'ADE_val', 2)):
         names = [f'{prefix}_{i:08d}' for i in range(1, num + 1)]
-        assert sorted(os.listdir(osp.join(ade_root, 'images', folder))) == [
-            n + '.jpg' for n in names]
-        assert sorted(os.listdir(osp.join(ade_root, 'annotations',
-                                          folder))) == [n + '.png'
-                                                        for n in names]
+        assert sorted(os.listdir(osp.join(
+            ade_root, 'images', folder))) == [n + '.jpg' for n in names]
+        assert sorted(os.listdir(osp.join(
+            ade_root, 'annotations', folder))) == [n + '.png' for n in names]
         for name in names:
-            with Image.open(osp.join(ade_root, 'annotations', folder,
-                                     name + '.png')) as seg:
+            with Image.open(
+                    osp.join(ade_root, 'annotations', folder,
+                             name + '.png')) as seg:
                 assert seg.format == 'PNG' and seg.mode == 'L'
                 assert seg.size == (128, 96)
 
@@ -101,8 +105,9 @@ def test_mmseg_ignores_the_background_after_reduce_zero_label(ade_root):
     from mmseg.datasets.transforms import LoadAnnotations
     dataset = ADE20KDataset(
         data_root=ade_root,
-        data_prefix=dict(img_path='images/validation',
-                         seg_map_path='annotations/validation'),
+        data_prefix=dict(
+            img_path='images/validation',
+            seg_map_path='annotations/validation'),
         pipeline=[])
     assert len(dataset) == 2
     seg = LoadAnnotations(reduce_zero_label=True)(dataset[0])['gt_seg_map']
@@ -120,28 +125,37 @@ def test_same_seed_same_files(coco_root, ade_root, tmp_path):
     name = _coco(coco_root, 'val')['images'][0]['file_name']
     ade = str(tmp_path / 'ade')
     build_digit_scenes_ade20k(ade, **SMALL)
-    for ours, theirs in (
-            (osp.join(coco_root, 'val2017', name),
-             str(tmp_path / 'coco' / 'val2017' / name)),
-            (osp.join(ade_root, 'annotations/training/ADE_train_00000004.png'),
-             osp.join(ade, 'annotations/training/ADE_train_00000004.png'))):
-        assert np.array_equal(np.asarray(Image.open(ours)),
-                              np.asarray(Image.open(theirs)))
+    for ours, theirs in ((osp.join(coco_root, 'val2017', name),
+                          str(tmp_path / 'coco' / 'val2017' / name)),
+                         (osp.join(
+                             ade_root,
+                             'annotations/training/ADE_train_00000004.png'),
+                          osp.join(
+                              ade,
+                              'annotations/training/ADE_train_00000004.png'))):
+        assert np.array_equal(
+            np.asarray(Image.open(ours)), np.asarray(Image.open(theirs)))
 
 
 def test_second_build_keeps_existing_files(coco_root, ade_root):
-    kept = [osp.join(coco_root, 'annotations', 'instances_train2017.json'),
-            osp.join(ade_root, 'annotations', 'training',
-                     'ADE_train_00000004.png')]
+    kept = [
+        osp.join(coco_root, 'annotations', 'instances_train2017.json'),
+        osp.join(ade_root, 'annotations', 'training', 'ADE_train_00000004.png')
+    ]
     mtimes = [os.stat(p).st_mtime_ns for p in kept]
     # An existing COCO split is kept as it is, so its count is reported.
     assert build_digit_scenes_coco(coco_root, **dict(SMALL, num_train=6)) == {
-        'train': 4, 'val': 2}
+        'train': 4,
+        'val': 2
+    }
     assert build_digit_scenes_ade20k(ade_root, **SMALL) == {
-        'train': 4, 'val': 2}
+        'train': 4,
+        'val': 2
+    }
     assert [os.stat(p).st_mtime_ns for p in kept] == mtimes
-    assert not any(f.endswith('.tmp') for f in os.listdir(
-        osp.join(coco_root, 'annotations')))
+    assert not any(
+        f.endswith('.tmp')
+        for f in os.listdir(osp.join(coco_root, 'annotations')))
 
 
 def test_coco_scenes_are_read_by_mmdet(tmp_path):
@@ -150,27 +164,28 @@ def test_coco_scenes_are_read_by_mmdet(tmp_path):
     assert counts == dict(train=6, val=3)
     with open(osp.join(root, 'annotations', 'instances_train2017.json')) as f:
         coco = json.load(f)
-    assert [c['name'] for c in coco['categories']] == [
-        f'digit_{i}' for i in range(10)]
+    assert [c['name']
+            for c in coco['categories']] == [f'digit_{i}' for i in range(10)]
     per_image = np.bincount([a['image_id'] for a in coco['annotations']])
     assert set(per_image[per_image > 0]) <= {1, 2}
     for ann in coco['annotations']:
         x, y, w, h = ann['bbox']
         assert 0 <= x and x + w <= 32 and 0 <= y and y + h <= 32
         # Polygons lie inside the box; the area is the ink's pixel count.
-        xy = np.concatenate([np.reshape(p, (-1, 2))
-                             for p in ann['segmentation']])
+        xy = np.concatenate(
+            [np.reshape(p, (-1, 2)) for p in ann['segmentation']])
         assert (xy[:, 0] >= x).all() and (xy[:, 0] <= x + w).all()
         assert 0 < ann['area'] <= w * h
     from mmdet.datasets import CocoDataset
     dataset = CocoDataset(
-        data_root=root, ann_file='annotations/instances_val2017.json',
+        data_root=root,
+        ann_file='annotations/instances_val2017.json',
         data_prefix=dict(img='val2017/'),
         metainfo=dict(classes=[f'digit_{i}' for i in range(10)]),
         pipeline=[])
     assert len(dataset) == 3
-    assert all(0 <= inst['bbox_label'] < 10
-               for item in dataset for inst in item['instances'])
+    assert all(0 <= inst['bbox_label'] < 10 for item in dataset
+               for inst in item['instances'])
     # Repeating the call keeps what is there.
     assert build_digit_scenes_coco(root, num_train=6, num_val=3) == counts
 
@@ -178,10 +193,12 @@ def test_coco_scenes_are_read_by_mmdet(tmp_path):
 def test_ade_labels_mark_each_digit_region_with_its_class(tmp_path):
     root = str(tmp_path / 'ade')
     build_digit_scenes_ade20k(root, num_train=4, num_val=2)
-    label = np.asarray(Image.open(osp.join(
-        root, 'annotations', 'training', 'ADE_train_00000001.png')))
-    image = Image.open(osp.join(root, 'images', 'training',
-                                'ADE_train_00000001.jpg'))
+    label = np.asarray(
+        Image.open(
+            osp.join(root, 'annotations', 'training',
+                     'ADE_train_00000001.png')))
+    image = Image.open(
+        osp.join(root, 'images', 'training', 'ADE_train_00000001.jpg'))
     assert label.shape == image.size[::-1] == (32, 32)
     values = set(np.unique(label))
     assert 0 in values and values <= set(range(11)) and len(values) >= 2
@@ -195,16 +212,17 @@ def test_ade_labels_mark_each_digit_region_with_its_class(tmp_path):
 
 
 def test_train_and_val_scenes_use_disjoint_scans():
-    from mimae.dataset_builders.digits import digits_split
     from sklearn.datasets import load_digits
+
+    from mimae.dataset_builders.digits import digits_split
     split = digits_split()
     assert not set(split['train']) & set(split['val'])
     digits = load_digits()
     rng = np.random.default_rng(0)
     val = split['val']
-    img, objects = make_scene(
-        rng, [np.full((100, 100, 3), 40, np.uint8)], digits.images[val],
-        digits.target[val], (64, 64), (3, 3), (22, 32))
+    img, objects = make_scene(rng, [np.full(
+        (100, 100, 3), 40, np.uint8)], digits.images[val], digits.target[val],
+                              (64, 64), (3, 3), (22, 32))
     assert img.shape == (64, 64, 3) and len(objects) >= 1
     masks = np.stack([m for _, m in objects])
     assert masks.sum(0).max() == 1  # digits never overlap
@@ -217,8 +235,11 @@ def test_dimmed_photo_puts_white_ink_on_dark_ground_as_in_pretraining():
     digits = load_digits()
     bright = [np.full((100, 100, 3), 200, np.uint8)]
     img, objects = make_scene(
-        np.random.default_rng(0), bright, digits.images, digits.target,
-        (64, 64), (2, 2), (28, 28), background_brightness=0.25)
+        np.random.default_rng(0),
+        bright,
+        digits.images,
+        digits.target, (64, 64), (2, 2), (28, 28),
+        background_brightness=0.25)
     ink = np.stack([m for _, m in objects]).any(0)
     assert np.median(img[~ink]) == 50  # faint ink edges aside
     assert img[ink].mean() > 150
@@ -234,6 +255,8 @@ def test_sweep_scenes_draw_from_the_train_split_only(tmp_path):
     build_digits_imagenet(str(tmp_path))
     for name in ('train', 'val'):
         with open(tmp_path / 'meta' / f'sweep_{name}.txt') as f:
-            idx = {int(line.split()[0].split('_')[-1].split('.')[0])
-                   for line in f}
+            idx = {
+                int(line.split()[0].split('_')[-1].split('.')[0])
+                for line in f
+            }
         assert idx == set(sweep[name])

@@ -7,12 +7,12 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from mimae.datasets import ImageDecodeError, LoadImageFromFileChecked
-from mimae.zoo.safe_load import safe_torch_load
+from conftest import TINY_CONFIG
 from PIL import Image
 from tests_support import REPO_ROOT
 
-from conftest import TINY_CONFIG
+from mimae.datasets import ImageDecodeError, LoadImageFromFileChecked
+from mimae.zoo.safe_load import safe_torch_load
 
 
 @pytest.fixture(scope='module')
@@ -20,8 +20,7 @@ def images(tmp_path_factory):
     """Real pixels in the modes ImageNet-scale folders hold, and broken
     files."""
     folder = tmp_path_factory.mktemp('modes')
-    rgb = (np.random.default_rng(0).random((20, 30, 3)) * 255).astype(
-        np.uint8)
+    rgb = (np.random.default_rng(0).random((20, 30, 3)) * 255).astype(np.uint8)
     Image.fromarray(rgb).convert('L').save(folder / 'gray.png')
     Image.fromarray(rgb).convert('RGBA').save(folder / 'rgba.png')
     Image.fromarray(rgb).convert('CMYK').save(folder / 'cmyk.jpg')
@@ -34,8 +33,8 @@ def images(tmp_path_factory):
 
 
 @pytest.mark.parametrize('backend', ['cv2', 'pillow'])
-@pytest.mark.parametrize('name', ['gray.png', 'rgba.png', 'cmyk.jpg',
-                                  'rgb16.png'])
+@pytest.mark.parametrize('name',
+                         ['gray.png', 'rgba.png', 'cmyk.jpg', 'rgb16.png'])
 def test_any_mode_loads_as_three_channels(images, name, backend):
     img = LoadImageFromFileChecked(imdecode_backend=backend)(
         dict(img_path=str(images / name)))['img']
@@ -43,13 +42,14 @@ def test_any_mode_loads_as_three_channels(images, name, backend):
     assert img.std() > 10  # the pixels, not a blank
 
 
-@pytest.mark.parametrize('name', ['empty.jpg', 'truncated.jpg', 'text.jpg',
-                                  'missing.jpg'])
+@pytest.mark.parametrize(
+    'name', ['empty.jpg', 'truncated.jpg', 'text.jpg', 'missing.jpg'])
 def test_a_bad_file_is_named_with_its_sample(images, name):
     load = LoadImageFromFileChecked()
     path = str(images / name)
-    with pytest.raises(ImageDecodeError,
-                       match=f'cannot load image {path} \\(sample 17\\)'):
+    with pytest.raises(
+            ImageDecodeError,
+            match=f'cannot load image {path} \\(sample 17\\)'):
         load(dict(img_path=path, sample_idx=17))
     assert load.bad_count.value == 0
 
@@ -73,13 +73,17 @@ def damaged_digits(digits_root, tmp_path):
 
 
 def pretrain(root, *options):
-    return subprocess.run(
-        [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
-         str(root.parent / 'work'), '--cfg-options',
-         f'train_dataloader.dataset.data_root={root}',
-         'train_dataloader.dataset.indices=128', 'train_cfg.max_epochs=1',
-         'default_hooks.checkpoint.interval=1', *options],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    return subprocess.run([
+        sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
+        str(root.parent / 'work'), '--cfg-options',
+        f'train_dataloader.dataset.data_root={root}',
+        'train_dataloader.dataset.indices=128', 'train_cfg.max_epochs=1',
+        'default_hooks.checkpoint.interval=1', *options
+    ],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
 
 
 def test_a_run_stops_at_a_bad_image_naming_it(damaged_digits):

@@ -2,18 +2,19 @@ import os
 
 import pytest
 import torch
-from mimae.engine import AtomicLocalBackend
 from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import _load_checkpoint, save_checkpoint
 
+from mimae.engine import AtomicLocalBackend
+
 
 def test_mmengine_saves_through_the_atomic_backend(tmp_path):
-    assert isinstance(get_file_backend(str(tmp_path / 'x.pth')),
-                      AtomicLocalBackend)
+    assert isinstance(
+        get_file_backend(str(tmp_path / 'x.pth')), AtomicLocalBackend)
     path = str(tmp_path / 'sub' / 'epoch_1.pth')
     save_checkpoint({'state_dict': {'w': torch.arange(3)}}, path)
-    assert torch.equal(_load_checkpoint(path)['state_dict']['w'],
-                       torch.arange(3))
+    assert torch.equal(
+        _load_checkpoint(path)['state_dict']['w'], torch.arange(3))
     assert os.listdir(tmp_path / 'sub') == ['epoch_1.pth']
 
 
@@ -29,6 +30,6 @@ def test_a_crash_mid_write_keeps_the_previous_checkpoint(
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint({'state_dict': {'w': torch.zeros(1000)}}, path)
     monkeypatch.undo()
-    assert torch.equal(_load_checkpoint(path)['state_dict']['w'],
-                       torch.ones(2))
+    assert torch.equal(
+        _load_checkpoint(path)['state_dict']['w'], torch.ones(2))
     assert os.listdir(tmp_path) == ['epoch_1.pth']

@@ -8,10 +8,10 @@ import sys
 import time
 
 import pytest
-from mimae.zoo.safe_load import safe_torch_load
+from conftest import TINY_CONFIG
 from tests_support import REPO_ROOT
 
-from conftest import TINY_CONFIG
+from mimae.zoo.safe_load import safe_torch_load
 
 # 192 digits, batch 64: 3 iterations an epoch, 3 epochs; a checkpoint every
 # 2 iterations, so they fall inside epochs (2, 4) and at an epoch's end (6).
@@ -20,19 +20,25 @@ OPTIONS = [
     'randomness.deterministic=True', 'train_dataloader.dataset.indices=192',
     'default_hooks.checkpoint.by_epoch=False',
     'default_hooks.checkpoint.interval=2',
-    'default_hooks.checkpoint.max_keep_ckpts=10',
-    'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
-    'param_scheduler.1.end=3', 'param_scheduler.1.T_max=2'
+    'default_hooks.checkpoint.max_keep_ckpts=10', 'param_scheduler.0.end=1',
+    'param_scheduler.1.begin=1', 'param_scheduler.1.end=3',
+    'param_scheduler.1.T_max=2'
 ]
 
 
 def train(work_dir, digits_root, *extra, wait=True):
-    cmd = [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
-           str(work_dir), *extra, '--cfg-options',
-           f'train_dataloader.dataset.data_root={digits_root}', *OPTIONS]
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    cmd = [
+        sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
+        str(work_dir), *extra, '--cfg-options',
+        f'train_dataloader.dataset.data_root={digits_root}', *OPTIONS
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True)
     if wait:
         out, _ = proc.communicate(timeout=600)
         assert proc.returncode == 0, out[-3000:]
@@ -66,8 +72,12 @@ def test_two_runs_with_one_seed_are_bitwise_equal(reference, digits_root,
 
 def test_resume_inside_an_epoch_is_bitwise_equal(reference, digits_root,
                                                  tmp_path):
-    proc = train(tmp_path, digits_root, '--resume',
-                 str(reference / 'iter_4.pth'), wait=False)
+    proc = train(
+        tmp_path,
+        digits_root,
+        '--resume',
+        str(reference / 'iter_4.pth'),
+        wait=False)
     out, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, out[-3000:]
     assert 'epoch 1 resumes after its first 1 of 3 iterations' in out
@@ -75,8 +85,7 @@ def test_resume_inside_an_epoch_is_bitwise_equal(reference, digits_root,
         == 0
 
 
-def test_kill_9_then_resume_is_bitwise_equal(reference, digits_root,
-                                             tmp_path):
+def test_kill_9_then_resume_is_bitwise_equal(reference, digits_root, tmp_path):
     proc = train(tmp_path, digits_root, wait=False)
     deadline = time.time() + 300
     while not osp.exists(tmp_path / 'iter_4.pth'):
@@ -92,14 +101,17 @@ def test_kill_9_then_resume_is_bitwise_equal(reference, digits_root,
         == 0
 
 
-def test_the_hook_refuses_a_sampler_that_cannot_resume(digits_root,
-                                                       tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
-         str(tmp_path), '--cfg-options',
-         f'train_dataloader.dataset.data_root={digits_root}',
-         'train_dataloader.sampler.type=DefaultSampler', *OPTIONS],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+def test_the_hook_refuses_a_sampler_that_cannot_resume(digits_root, tmp_path):
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
+        str(tmp_path), '--cfg-options',
+        f'train_dataloader.dataset.data_root={digits_root}',
+        'train_dataloader.sampler.type=DefaultSampler', *OPTIONS
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode != 0
     assert "needs train_dataloader.sampler=dict(type='ResumableSampler'" in \
         result.stderr
@@ -112,15 +124,19 @@ def test_weights_differ_without_the_hook_after_a_resume(
     plain = ['train_dataloader.sampler.type=DefaultSampler', 'custom_hooks=[]']
     ref, resumed = tmp_path / 'ref', tmp_path / 'resumed'
     for work_dir, extra in ((ref, []), (resumed, ['--resume'])):
-        cmd = [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
-               str(work_dir)]
+        cmd = [
+            sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
+            str(work_dir)
+        ]
         if extra:
             cmd += ['--resume', str(ref / 'iter_4.pth')]
-        cmd += ['--cfg-options',
-                f'train_dataloader.dataset.data_root={digits_root}', *OPTIONS,
-                *plain]
-        result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
-                                text=True, timeout=600)
+        cmd += [
+            '--cfg-options',
+            f'train_dataloader.dataset.data_root={digits_root}', *OPTIONS,
+            *plain
+        ]
+        result = subprocess.run(
+            cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stderr[-3000:]
     assert max_difference(ref / 'iter_9.pth', resumed / 'iter_9.pth') > 1e-3
 
@@ -152,12 +168,20 @@ def test_kill_9_inside_a_checkpoint_write_then_resume_is_bitwise_equal(
                       "custom_imports = dict(imports=['mimae', "
                       "'kill_in_save'])\n")
     work = tmp_path / 'work'
-    cmd = [sys.executable, 'tools/train.py', str(config), '--work-dir',
-           str(work), '--cfg-options',
-           f'train_dataloader.dataset.data_root={digits_root}', *OPTIONS]
-    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=600, start_new_session=True,
-                            env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    cmd = [
+        sys.executable, 'tools/train.py',
+        str(config), '--work-dir',
+        str(work), '--cfg-options',
+        f'train_dataloader.dataset.data_root={digits_root}', *OPTIONS
+    ]
+    result = subprocess.run(
+        cmd,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        start_new_session=True,
+        env=dict(os.environ, PYTHONPATH=str(tmp_path)))
     assert result.returncode == -signal.SIGKILL
     left = sorted(os.listdir(work))
     assert 'iter_4.pth' not in left and 'iter_2.pth' in left

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import torch
+
 from mimae.engine import MetricsFileHook
 
 
@@ -14,11 +15,22 @@ def test_writes_scalars_of_the_last_evaluation(tmp_path):
     hook.after_val_epoch(runner, metrics={'accuracy/top1': 50.0})
     hook.after_val_epoch(
         runner,
-        metrics={'accuracy/top1': torch.tensor(71.5), 'mIoU': np.float32(2),
-                 'loss': float('nan'), 'per_class': [1, 2]})
+        metrics={
+            'accuracy/top1': torch.tensor(71.5),
+            'mIoU': np.float32(2),
+            'loss': float('nan'),
+            'per_class': [1, 2]
+        })
     record = json.loads(out.read_text())
-    assert record == dict(mode='val', epoch=3, iter=30, metrics={
-        'accuracy/top1': 71.5, 'mIoU': 2.0, 'loss': 'nan'})
+    assert record == dict(
+        mode='val',
+        epoch=3,
+        iter=30,
+        metrics={
+            'accuracy/top1': 71.5,
+            'mIoU': 2.0,
+            'loss': 'nan'
+        })
     hook.after_test_epoch(runner, metrics={})
     assert json.loads(out.read_text())['metrics'] == {}
     # Only rank 0 writes.

@@ -7,21 +7,28 @@ import time
 
 import pytest
 import torch
+from conftest import TINY_CONFIG
+from tests_support import REPO_ROOT
+
 from mimae.engine.resume_checkpoint import (CorruptCheckpointError,
                                             check_checkpoint_file,
                                             resume_checkpoint)
 from mimae.zoo.safe_load import safe_torch_load
-from tests_support import REPO_ROOT
-
-from conftest import TINY_CONFIG
 
 
 @pytest.fixture
 def work_dir(tmp_path):
     """iter_2 (whole) and iter_4 (the latest, pointed to)."""
     for i in (2, 4):
-        torch.save({'meta': {'iter': i}, 'state_dict': {
-            'w': torch.full((1000, ), float(i))}}, tmp_path / f'iter_{i}.pth')
+        torch.save(
+            {
+                'meta': {
+                    'iter': i
+                },
+                'state_dict': {
+                    'w': torch.full((1000, ), float(i))
+                }
+            }, tmp_path / f'iter_{i}.pth')
         time.sleep(0.01)  # distinct mtimes
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_4.pth'))
     return tmp_path
@@ -48,8 +55,8 @@ def test_a_damaged_checkpoint_is_named_and_older_ones_listed(work_dir, how):
     assert f"Older checkpoints: ['{work_dir / 'iter_2.pth'}']" in message
     assert '--resume-fallback' in message
     # Only on request: the newest whole one before it.
-    assert resume_checkpoint(str(work_dir), fallback=True) == str(
-        work_dir / 'iter_2.pth')
+    assert resume_checkpoint(
+        str(work_dir), fallback=True) == str(work_dir / 'iter_2.pth')
 
 
 def test_an_empty_pointer_falls_back_to_the_newest_checkpoint(work_dir):
@@ -82,22 +89,27 @@ class FillDiskHook(Hook):
 def test_a_full_disk_leaves_the_last_checkpoint_whole(digits_root, tmp_path):
     (tmp_path / 'full_disk.py').write_text(FULL_DISK)
     config = tmp_path / 'full_disk_config.py'
-    config.write_text(
-        f'_base_ = {TINY_CONFIG!r}\n'
-        "custom_imports = dict(imports=['mimae', 'full_disk'])\n"
-        'custom_hooks = _base_.custom_hooks + '
-        "[dict(type='FillDiskHook', at=3)]\n")
+    config.write_text(f'_base_ = {TINY_CONFIG!r}\n'
+                      "custom_imports = dict(imports=['mimae', 'full_disk'])\n"
+                      'custom_hooks = _base_.custom_hooks + '
+                      "[dict(type='FillDiskHook', at=3)]\n")
     work = tmp_path / 'work'
-    options = [f'train_dataloader.dataset.data_root={digits_root}',
-               'train_dataloader.dataset.indices=192',
-               'train_cfg.max_epochs=2',
-               'default_hooks.checkpoint.by_epoch=False',
-               'default_hooks.checkpoint.interval=2']
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', str(config), '--work-dir',
-         str(work), '--cfg-options', *options],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    options = [
+        f'train_dataloader.dataset.data_root={digits_root}',
+        'train_dataloader.dataset.indices=192', 'train_cfg.max_epochs=2',
+        'default_hooks.checkpoint.by_epoch=False',
+        'default_hooks.checkpoint.interval=2'
+    ]
+    result = subprocess.run([
+        sys.executable, 'tools/train.py',
+        str(config), '--work-dir',
+        str(work), '--cfg-options', *options
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(os.environ, PYTHONPATH=str(tmp_path)))
     assert result.returncode != 0
     assert (f'could not write {work / "iter_4.pth"}: File too large. '
             'Nothing was written under that name; files written before '
@@ -107,9 +119,13 @@ def test_a_full_disk_leaves_the_last_checkpoint_whole(digits_root, tmp_path):
     assert [p for p in os.listdir(work) if p.endswith('.tmp')] == []
     assert safe_torch_load(str(work / 'iter_2.pth'))['meta']['iter'] == 2
     # ...and the run resumes from it once there is room again.
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
-         str(work), '--resume', '--cfg-options', *options],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
+        str(work), '--resume', '--cfg-options', *options
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (work / 'iter_6.pth').exists()

@@ -3,8 +3,9 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from mimae.engine import StrictPretrainedHook
 from mmpretrain.registry import MODELS
+
+from mimae.engine import StrictPretrainedHook
 
 ARCH = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
 
@@ -19,10 +20,12 @@ def pretrain_ckpt(tmp_path_factory):
 def vit(checkpoint, prefix='backbone.', **kwargs):
     """MMPretrain's ViT, as the classification and segmentation configs
     build it, initialised from ``checkpoint``."""
-    cfg = dict(type='VisionTransformer', arch=ARCH, img_size=64,
-               patch_size=8,
-               init_cfg=dict(type='Pretrained', checkpoint=checkpoint,
-                             prefix=prefix))
+    cfg = dict(
+        type='VisionTransformer',
+        arch=ARCH,
+        img_size=64,
+        patch_size=8,
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix=prefix))
     cfg.update(kwargs)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -42,8 +45,12 @@ def test_fine_tune_variant_loads_everything_but_fc_norm(pretrain_ckpt):
 
 def test_layer_scale_is_new_and_starts_at_its_value(pretrain_ckpt):
     path, _ = pretrain_ckpt
-    model = vit(path, out_type='featmap', layer_scale_init_value=1.0,
-                final_norm=False, out_indices=[1, 3])
+    model = vit(
+        path,
+        out_type='featmap',
+        layer_scale_init_value=1.0,
+        final_norm=False,
+        out_indices=[1, 3])
     line, = StrictPretrainedHook().check(model)
     assert all(f'layers.{i}.ffn.gamma2.weight' in line for i in range(4))
     assert (model.layers[2].ffn.gamma2.weight == 1.0).all()

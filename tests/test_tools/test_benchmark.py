@@ -23,12 +23,33 @@ TASKS = ['knn', 'linear', 'finetune', 'lowshot-10pct', 'det', 'seg']
 
 # Seconds, not minutes: 143 pre-training images (40 K=1 epochs = 120
 # iterations), one epoch or two iterations per task, small val subsets.
-CLS_CUT = {'train_cfg': {'max_epochs': 1, 'val_interval': 1},
-           'train_dataloader': {'dataset': {
-               'ann_file': 'meta/train_10percent.txt'}},
-           'val_dataloader': {'dataset': {'indices': 60}}}
-ITER_CUT = {'train_cfg': {'max_iters': 2, 'val_interval': 2},
-            'val_dataloader': {'dataset': {'indices': 8}}}
+CLS_CUT = {
+    'train_cfg': {
+        'max_epochs': 1,
+        'val_interval': 1
+    },
+    'train_dataloader': {
+        'dataset': {
+            'ann_file': 'meta/train_10percent.txt'
+        }
+    },
+    'val_dataloader': {
+        'dataset': {
+            'indices': 60
+        }
+    }
+}
+ITER_CUT = {
+    'train_cfg': {
+        'max_iters': 2,
+        'val_interval': 2
+    },
+    'val_dataloader': {
+        'dataset': {
+            'indices': 8
+        }
+    }
+}
 
 
 def _flatten(tree, prefix=''):
@@ -46,28 +67,32 @@ def smoke_options():
         'meta/train_10percent.txt',
         'tasks.0.cfg_options.test_dataloader.dataset.indices=60',
     ]
-    for index, cut in ((1, CLS_CUT), (2, CLS_CUT), (3, CLS_CUT),
-                       (4, ITER_CUT), (5, ITER_CUT)):
-        options += [f'tasks.{index}.cfg_options.{key}={value}'
-                    for key, value in _flatten(cut)]
+    for index, cut in ((1, CLS_CUT), (2, CLS_CUT), (3, CLS_CUT), (4, ITER_CUT),
+                       (5, ITER_CUT)):
+        options += [
+            f'tasks.{index}.cfg_options.{key}={value}'
+            for key, value in _flatten(cut)
+        ]
     return options
 
 
 @pytest.fixture(scope='module')
 def benchmark_data():
     """The mini-benchmark's datasets where its suite file expects them."""
-    run_tool(['tools/dataset_converters/digits_to_imagenet.py',
-              'data/digits'])
-    run_tool(['tools/dataset_converters/digit_scenes.py',
-              'data/digit_scenes'])
+    run_tool(['tools/dataset_converters/digits_to_imagenet.py', 'data/digits'])
+    run_tool(['tools/dataset_converters/digit_scenes.py', 'data/digit_scenes'])
 
 
 def start(work_dir):
-    return subprocess.Popen(
-        [sys.executable, 'tools/benchmark.py', MINI, '--work-dir', work_dir,
-         '--cfg-options', *smoke_options()],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True)
+    return subprocess.Popen([
+        sys.executable, 'tools/benchmark.py', MINI, '--work-dir', work_dir,
+        '--cfg-options', *smoke_options()
+    ],
+                            cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True,
+                            start_new_session=True)
 
 
 def done_cells(work_dir):
@@ -114,8 +139,9 @@ def test_smoke_suite_is_killed_resumes_and_fills_the_table(
     views = {a['name']: a['views_per_image'] for a in results['arms']}
     assert views == dict(random=None, **{a: 40 for a in ARMS[1:]})
     # Every cell's record says how to reproduce it.
-    with open(osp.join(work_dir, 'task', 'knn', 'mi-mae', 'seed0',
-                       'result.json')) as f:
+    with open(
+            osp.join(work_dir, 'task', 'knn', 'mi-mae', 'seed0',
+                     'result.json')) as f:
         record = json.load(f)
     assert record['git_commit'] and record['wall_time_s'] > 0
     assert osp.isfile(osp.join(osp.dirname(record['log']), 'config.py'))
@@ -153,7 +179,10 @@ def test_bad_suite_exits_2_naming_the_entry(tmp_path):
                    "tasks = [dict(name='t', config='nope.py', metric='m')]\n"
                    'seeds = [0]\n')
     result = subprocess.run(
-        [sys.executable, 'tools/benchmark.py', str(bad), '--dry-run'],
-        cwd=REPO_ROOT, capture_output=True, text=True)
+        [sys.executable, 'tools/benchmark.py',
+         str(bad), '--dry-run'],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True)
     assert result.returncode == 2
     assert "arms[0] ('x'): config 'nope.py' does not exist" in result.stderr

@@ -6,10 +6,10 @@ import subprocess
 import time
 
 import torch
-from mimae.zoo.safe_load import safe_torch_load
+from conftest import TINY_CONFIG
 from tests_support import REPO_ROOT
 
-from conftest import TINY_CONFIG
+from mimae.zoo.safe_load import safe_torch_load
 
 DIE = '''
 import os, signal
@@ -34,13 +34,14 @@ class DieHook(Hook):
 
 
 def options(digits_root):
-    return ['--cfg-options',
-            f'train_dataloader.dataset.data_root={digits_root}',
-            'train_dataloader.dataset.indices=192', 'train_cfg.max_epochs=2',
-            'train_dataloader.num_workers=0',
-            'train_dataloader.persistent_workers=False',
-            'default_hooks.checkpoint.by_epoch=False',
-            'default_hooks.checkpoint.interval=2']
+    return [
+        '--cfg-options', f'train_dataloader.dataset.data_root={digits_root}',
+        'train_dataloader.dataset.indices=192', 'train_cfg.max_epochs=2',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'default_hooks.checkpoint.by_epoch=False',
+        'default_hooks.checkpoint.interval=2'
+    ]
 
 
 def dying_config(tmp_path):
@@ -58,34 +59,44 @@ def dying_config(tmp_path):
 
 def launch(config, work_dir, digits_root, port, tmp_path, **env):
     return subprocess.Popen(
-        ['bash', 'tools/dist_train.sh', config, str(env.pop('procs', 2)),
-         '--work-dir', str(work_dir)] + options(digits_root),
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, env=dict(os.environ, PORT=port, PYTHONPATH=str(tmp_path),
-                            **env))
+        [
+            'bash', 'tools/dist_train.sh', config,
+            str(env.pop('procs', 2)), '--work-dir',
+            str(work_dir)
+        ] + options(digits_root),
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PORT=port, PYTHONPATH=str(tmp_path), **env))
 
 
 def test_a_dead_rank_stops_the_run_and_is_named(digits_root, tmp_path,
                                                 free_port):
     work = tmp_path / 'work'
     start = time.time()
-    proc = launch(dying_config(tmp_path), work, digits_root, free_port,
-                  tmp_path)
+    proc = launch(
+        dying_config(tmp_path), work, digits_root, free_port, tmp_path)
     out, _ = proc.communicate(timeout=600)
     assert proc.returncode != 0
     # torchrun's summary names the process that died and how.
     assert re.search(r'rank\s*:\s*1 \(local_rank: 1\)', out), out[-3000:]
     assert 'Signal 9 (SIGKILL)' in out
-    assert (work / 'iter_2.pth').exists() and not (work / 'iter_4.pth'
-                                                   ).exists()
+    assert (work /
+            'iter_2.pth').exists() and not (work / 'iter_4.pth').exists()
     assert time.time() - start < 300
 
 
 def test_with_restarts_the_run_resumes_by_itself(digits_root, tmp_path,
                                                  free_port):
     work = tmp_path / 'work'
-    proc = launch(dying_config(tmp_path), work, digits_root, free_port,
-                  tmp_path, MAX_RESTARTS='1')
+    proc = launch(
+        dying_config(tmp_path),
+        work,
+        digits_root,
+        free_port,
+        tmp_path,
+        MAX_RESTARTS='1')
     out, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, out[-3000:]
     # iter_2 ends epoch 0 (2 ranks: 96 images each, batches of 64 and 32).
@@ -96,17 +107,26 @@ def test_with_restarts_the_run_resumes_by_itself(digits_root, tmp_path,
                    tmp_path)
     assert plain.wait(timeout=900) == 0
     resumed = safe_torch_load(str(work / 'iter_4.pth'))['state_dict']
-    uninterrupted = safe_torch_load(
-        str(tmp_path / 'plain' / 'iter_4.pth'))['state_dict']
+    uninterrupted = safe_torch_load(str(tmp_path / 'plain' /
+                                        'iter_4.pth'))['state_dict']
     assert all(torch.equal(resumed[k], uninterrupted[k]) for k in resumed)
 
 
 def test_two_nodes_on_one_machine_finish_together(digits_root, tmp_path,
                                                   free_port):
     work = tmp_path / 'work'
-    nodes = [launch(TINY_CONFIG, work, digits_root, free_port, tmp_path,
-                    procs=1, NNODES='2', NODE_RANK=str(rank),
-                    MASTER_ADDR='127.0.0.1') for rank in (0, 1)]
+    nodes = [
+        launch(
+            TINY_CONFIG,
+            work,
+            digits_root,
+            free_port,
+            tmp_path,
+            procs=1,
+            NNODES='2',
+            NODE_RANK=str(rank),
+            MASTER_ADDR='127.0.0.1') for rank in (0, 1)
+    ]
     outs = [node.communicate(timeout=900)[0] for node in nodes]
     assert [node.returncode for node in nodes] == [0, 0], outs[0][-3000:]
     log = outs[0]
@@ -121,9 +141,17 @@ def test_a_dead_rank_on_another_node_stops_this_one(digits_root, tmp_path,
     work = tmp_path / 'work'
     config = dying_config(tmp_path)
     start = time.time()
-    nodes = [launch(config, work, digits_root, free_port, tmp_path,
-                    procs=1, NNODES='2', MASTER_ADDR='127.0.0.1')
-             for _ in range(2)]
+    nodes = [
+        launch(
+            config,
+            work,
+            digits_root,
+            free_port,
+            tmp_path,
+            procs=1,
+            NNODES='2',
+            MASTER_ADDR='127.0.0.1') for _ in range(2)
+    ]
     outs = [node.communicate(timeout=600)[0] for node in nodes]
     assert [node.returncode for node in nodes] == [1, 1], outs
     assert time.time() - start < 300

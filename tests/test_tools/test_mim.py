@@ -29,18 +29,24 @@ def mim(args, env=None, publisher='x', mirror='x'):
     env = dict(os.environ, PYTHONPATH=REPO_ROOT, **(env or {}))
     return subprocess.run(
         [sys.executable, '-c', MIM, publisher, mirror, *args],
-        cwd=REPO_ROOT, capture_output=True, text=True, env=env, timeout=300)
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300)
 
 
 def test_mim_download_by_name(file_server, tmp_path):
     data = os.urandom(4096)
     file_server.files['mae/pretrain/mae_pretrain_vit_base.pth'] = data
-    result = mim(['download', 'mimae', '--config', 'mae_pretrain_vit_base',
-                  '--dest', str(tmp_path)],
+    result = mim([
+        'download', 'mimae', '--config', 'mae_pretrain_vit_base', '--dest',
+        str(tmp_path)
+    ],
                  publisher='https://dl.fbaipublicfiles.com/',
                  mirror=file_server.url)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[
-        -2000:]
+    assert result.returncode == 0, (
+        result.stdout[-2000:] + result.stderr[-2000:])
     assert (tmp_path / 'mae_pretrain_vit_base.pth').read_bytes() == data
     # ...and the config, resolved through mmengine with its _base_ chain.
     config = (tmp_path / 'mae_pretrain_vit_base.py').read_text()

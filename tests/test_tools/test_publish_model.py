@@ -5,22 +5,26 @@ import re
 
 import torch
 import yaml
+from tests_support import REPO_ROOT, run_tool
+
 from mimae.zoo.download import file_hash
 from mimae.zoo.safe_load import safe_torch_load
-from tests_support import REPO_ROOT, run_tool
 
 NAME = 'team_mimae_vit-tiny-p4_digits'
 CONFIG = osp.join(REPO_ROOT, 'configs', 'pretrain',
                   'mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py')
 
 
-def test_publish_then_download_and_build_by_name(
-        pretrain_checkpoint, file_server, zoo_cache, tmp_path, monkeypatch):
+def test_publish_then_download_and_build_by_name(pretrain_checkpoint,
+                                                 file_server, zoo_cache,
+                                                 tmp_path, monkeypatch):
     ckpt, backbone = pretrain_checkpoint
     out_dir, index = tmp_path / 'published', tmp_path / 'index.yml'
-    run_tool(['tools/model_converters/publish_model.py', ckpt, NAME,
-              '--config', CONFIG, '--base-url', file_server.url,
-              '--out-dir', out_dir, '--metafile', index])
+    run_tool([
+        'tools/model_converters/publish_model.py', ckpt, NAME, '--config',
+        CONFIG, '--base-url', file_server.url, '--out-dir', out_dir,
+        '--metafile', index
+    ])
     [published] = glob.glob(str(out_dir / '*.pth'))
     filename = osp.basename(published)
     sha256 = file_hash(published)
@@ -30,8 +34,11 @@ def test_publish_then_download_and_build_by_name(
     assert slim['meta']['epoch'] == 1
     [row] = yaml.safe_load(index.read_text())['Models']
     assert row['Weights'] == f'{file_server.url}{filename}'
-    assert row['Metadata'] == {'License': 'Apache-2.0', 'Epochs': 1,
-                               'Weights Hash': f'sha256={sha256}'}
+    assert row['Metadata'] == {
+        'License': 'Apache-2.0',
+        'Epochs': 1,
+        'Weights Hash': f'sha256={sha256}'
+    }
 
     with open(published, 'rb') as f:
         file_server.files[filename] = f.read()
@@ -59,9 +66,11 @@ def test_publish_then_download_and_build_by_name(
 def test_download_tool_names_the_closest_models(zoo_cache):
     import subprocess
     import sys
-    result = subprocess.run(
-        [sys.executable, 'tools/download_checkpoint.py',
-         'mae_pretrain_vit_bse'], cwd=REPO_ROOT, capture_output=True,
-        text=True)
+    result = subprocess.run([
+        sys.executable, 'tools/download_checkpoint.py', 'mae_pretrain_vit_bse'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 1
     assert "Closest: ['mae_pretrain_vit_base'" in result.stderr

@@ -17,15 +17,16 @@ def tiny_options(digits_root, epochs, workers=0):
         f'train_cfg.max_epochs={epochs}',
         f'train_dataloader.num_workers={workers}',
         f'train_dataloader.persistent_workers={workers > 0}',
-        'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=5'
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.logger.interval=5'
     ]
 
 
 def scalars(work_dir):
     """Logged training records of every run in work_dir, oldest first."""
     records = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         records += [json.loads(line) for line in open(path)]
     return [r for r in records if 'loss_rec' in r]
 
@@ -33,8 +34,8 @@ def scalars(work_dir):
 @pytest.fixture(scope='module')
 def trained(digits_root, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('train'))
-    result = run_tool(['tools/train.py', TINY, '--work-dir',
-                  work_dir] + tiny_options(digits_root, epochs=3))
+    result = run_tool(['tools/train.py', TINY, '--work-dir', work_dir] +
+                      tiny_options(digits_root, epochs=3))
     return work_dir, result
 
 
@@ -56,8 +57,8 @@ def test_training_lowers_reconstruction_loss(trained):
 def test_resume_continues_from_the_last_checkpoint(trained, digits_root):
     work_dir, _ = trained
     before = scalars(work_dir)
-    run_tool(['tools/train.py', TINY, '--work-dir', work_dir,
-         '--resume'] + tiny_options(digits_root, epochs=4))
+    run_tool(['tools/train.py', TINY, '--work-dir', work_dir, '--resume'] +
+             tiny_options(digits_root, epochs=4))
     after = scalars(work_dir)[len(before):]
     assert after, 'the resumed run logged nothing'
     # It picks up at epoch 4, not from scratch.
@@ -71,7 +72,8 @@ def test_resume_continues_from_the_last_checkpoint(trained, digits_root):
 def test_two_process_cpu_run_through_dist_train(digits_root, tmp_path,
                                                 free_port):
     work_dir = str(tmp_path)
-    run_tool(['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir', work_dir] +
+    run_tool(
+        ['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir', work_dir] +
         tiny_options(digits_root, epochs=1, workers=1),
         env=dict(PORT=free_port))
     assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
@@ -84,11 +86,15 @@ def test_two_process_cpu_run_through_dist_train(digits_root, tmp_path,
 
 
 def test_missing_data_root_is_refused_before_building(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', TINY, '--work-dir',
-         str(tmp_path), '--cfg-options',
-         'train_dataloader.dataset.data_root=/no/such/dir'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', TINY, '--work-dir',
+        str(tmp_path), '--cfg-options',
+        'train_dataloader.dataset.data_root=/no/such/dir'
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode != 0
     assert ("train_dataloader.dataset.data_root='/no/such/dir' does not "
             'exist') in result.stderr

@@ -4,6 +4,7 @@ import glob
 import os
 import os.path as osp
 import sys
+
 import pytest
 from tests_support import REPO_ROOT, run_tool
 
@@ -13,10 +14,11 @@ TINY_CLS = 'configs/cls/mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
 def data_options(digits_root, indices=64):
     opts = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{loader}.dataset.data_root={digits_root}',
-                 f'{loader}.dataset.indices={indices}',
-                 f'{loader}.num_workers=0',
-                 f'{loader}.persistent_workers=False']
+        opts += [
+            f'{loader}.dataset.data_root={digits_root}',
+            f'{loader}.dataset.indices={indices}', f'{loader}.num_workers=0',
+            f'{loader}.persistent_workers=False'
+        ]
     return opts
 
 
@@ -26,9 +28,8 @@ def finetuned(digits_root, pretrain_checkpoint, tmp_path_factory):
     ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
     result = run_tool([
-        'tools/train.py', TINY_CLS, '--work-dir', work_dir,
-        '--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
-        'train_cfg.max_epochs=1'
+        'tools/train.py', TINY_CLS, '--work-dir', work_dir, '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={ckpt}', 'train_cfg.max_epochs=1'
     ] + data_options(digits_root))
     return work_dir, result, backbone, ckpt
 
@@ -54,8 +55,9 @@ def test_tools_test_reports_accuracy(finetuned, digits_root, tmp_path):
     work_dir = finetuned[0]
     result = run_tool([
         'tools/test.py', TINY_CLS,
-        osp.join(work_dir, 'epoch_1.pth'), '--work-dir', str(tmp_path),
-        '--out', str(tmp_path / 'preds.pkl'), '--cfg-options'
+        osp.join(work_dir, 'epoch_1.pth'), '--work-dir',
+        str(tmp_path), '--out',
+        str(tmp_path / 'preds.pkl'), '--cfg-options'
     ] + data_options(digits_root))
     assert 'Metrics: accuracy/top1=' in result.stdout
     assert os.path.getsize(tmp_path / 'preds.pkl') > 0
@@ -70,9 +72,11 @@ def test_one_percent_subset_file(digits_root, tmp_path):
     listed.write_text('\n'.join(names) + '\n')
     out = write_subset(digits_root, str(listed))
     assert out.endswith(osp.join('meta', 'train_1percent.txt'))
-    dataset = ImageNet(data_root=digits_root, split='train',
-                       ann_file='meta/train_1percent.txt',
-                       metainfo=dict(classes=[f'digit_{i}' for i in range(10)]))
+    dataset = ImageNet(
+        data_root=digits_root,
+        split='train',
+        ann_file='meta/train_1percent.txt',
+        metainfo=dict(classes=[f'digit_{i}' for i in range(10)]))
     assert len(dataset) == 2
     assert sorted(dataset.get_gt_labels().tolist()) == [3, 7]
     os.remove(out)
@@ -83,8 +87,9 @@ def test_one_percent_subset_file(digits_root, tmp_path):
 
 def test_evaluation_needs_only_the_test_data(finetuned, digits_root):
     result = run_tool([
-        'tools/test.py', TINY_CLS, osp.join(finetuned[0], 'epoch_1.pth'),
-        '--cfg-options', f'test_dataloader.dataset.data_root={digits_root}',
+        'tools/test.py', TINY_CLS,
+        osp.join(finetuned[0], 'epoch_1.pth'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={digits_root}',
         'test_dataloader.dataset.indices=16', 'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False',
         'train_dataloader.dataset.data_root=/no/such/dir'

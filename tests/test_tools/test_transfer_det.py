@@ -2,6 +2,7 @@
 tools, on a generated dataset in the COCO layout."""
 import glob
 import os.path as osp
+
 import pytest
 from tests_support import (REPO_ROOT, data_options, run_tool,
                            train_one_iteration)
@@ -51,8 +52,8 @@ def test_tools_test_reports_box_and_mask_ap(trained, tmp_path):
     work_dir, coco_root = trained[:2]
     result = run_tool([
         'tools/test.py', TINY_DET,
-        osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
-        '--cfg-options'
+        osp.join(work_dir, 'iter_1.pth'), '--work-dir',
+        str(tmp_path), '--cfg-options'
     ] + coco_options(coco_root))
     assert 'coco/bbox_mAP=' in result.stdout
     assert 'coco/segm_mAP=' in result.stdout
@@ -64,8 +65,7 @@ def test_inference_detector_on_an_image(trained):
     work_dir, coco_root = trained[:2]
     cfg = Config.fromfile(osp.join(REPO_ROOT, TINY_DET))
     cfg.model.backbone.init_cfg = None  # weights come from the checkpoint
-    model = init_detector(cfg, osp.join(work_dir, 'iter_1.pth'),
-                          device='cpu')
+    model = init_detector(cfg, osp.join(work_dir, 'iter_1.pth'), device='cpu')
     img = sorted(glob.glob(osp.join(coco_root, 'val2017', '*.jpg')))[0]
     result = inference_detector(model, img)
     pred = result.pred_instances

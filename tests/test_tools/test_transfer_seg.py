@@ -2,6 +2,7 @@
 on a generated dataset in the ADE20K layout."""
 import glob
 import os.path as osp
+
 import pytest
 from tests_support import (REPO_ROOT, data_options, run_tool,
                            train_one_iteration)
@@ -15,8 +16,8 @@ def trained(pretrain_checkpoint, tmp_path_factory):
     tmp = tmp_path_factory.mktemp('seg')
     ade_root = str(tmp / 'ade' / 'ADEChallengeData2016')
     # Non-square (96 x 128), so that training crops and testing slides.
-    build_digit_scenes_ade20k(ade_root, num_train=4, num_val=2,
-                              img_size=(96, 128))
+    build_digit_scenes_ade20k(
+        ade_root, num_train=4, num_val=2, img_size=(96, 128))
     ckpt, backbone = pretrain_checkpoint
     work_dir = str(tmp / 'work')
     train_one_iteration(TINY_SEG, ckpt, work_dir, data_options(ade_root))
@@ -44,8 +45,8 @@ def test_tools_test_reports_miou(trained, tmp_path):
     work_dir, ade_root = trained[:2]
     result = run_tool([
         'tools/test.py', TINY_SEG,
-        osp.join(work_dir, 'iter_1.pth'), '--work-dir', str(tmp_path),
-        '--cfg-options'
+        osp.join(work_dir, 'iter_1.pth'), '--work-dir',
+        str(tmp_path), '--cfg-options'
     ] + data_options(ade_root))
     assert 'Metrics: aAcc=' in result.stdout and 'mIoU=' in result.stdout
 
@@ -54,10 +55,11 @@ def test_inference_model_on_an_image(trained):
     from mmseg.apis import inference_model, init_model
     work_dir, ade_root = trained[:2]
     model = init_model(
-        osp.join(REPO_ROOT, TINY_SEG), osp.join(work_dir, 'iter_1.pth'),
+        osp.join(REPO_ROOT, TINY_SEG),
+        osp.join(work_dir, 'iter_1.pth'),
         device='cpu')
-    img = sorted(glob.glob(osp.join(ade_root, 'images', 'validation',
-                                    '*.jpg')))[0]
+    img = sorted(
+        glob.glob(osp.join(ade_root, 'images', 'validation', '*.jpg')))[0]
     result = inference_model(model, img)
     assert result.pred_sem_seg.data.shape == (1, 96, 128)
     assert result.seg_logits.data.shape == (150, 96, 128)

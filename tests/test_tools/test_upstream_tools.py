@@ -24,12 +24,16 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def upstream_train(package, config, work_dir, options):
-    script = osp.join(osp.dirname(package.__file__), '.mim', 'tools',
-                      'train.py')
-    result = subprocess.run(
-        [sys.executable, '-c', RUN, script, config, '--work-dir', work_dir,
-         '--cfg-options', *options],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    script = osp.join(
+        osp.dirname(package.__file__), '.mim', 'tools', 'train.py')
+    result = subprocess.run([
+        sys.executable, '-c', RUN, script, config, '--work-dir', work_dir,
+        '--cfg-options', *options
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
 
@@ -45,16 +49,19 @@ def test_pretraining_config(digits_root, tmp_path):
     assert osp.isfile(tmp_path / 'epoch_1.pth')
 
 
-def test_fine_tune_config_with_its_checkpoint_key(
-        digits_root, pretrain_checkpoint, tmp_path):
+def test_fine_tune_config_with_its_checkpoint_key(digits_root,
+                                                  pretrain_checkpoint,
+                                                  tmp_path):
     ckpt, backbone = pretrain_checkpoint
-    options = [f'model.backbone.init_cfg.checkpoint={ckpt}',
-               'train_cfg.max_epochs=1']
+    options = [
+        f'model.backbone.init_cfg.checkpoint={ckpt}', 'train_cfg.max_epochs=1'
+    ]
     for loader in LOADERS:
-        options += [f'{loader}.dataset.data_root={digits_root}',
-                    f'{loader}.dataset.indices=32',
-                    f'{loader}.num_workers=0',
-                    f'{loader}.persistent_workers=False']
+        options += [
+            f'{loader}.dataset.data_root={digits_root}',
+            f'{loader}.dataset.indices=32', f'{loader}.num_workers=0',
+            f'{loader}.persistent_workers=False'
+        ]
     log = upstream_train(
         mmpretrain, 'configs/cls/mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py',
         str(tmp_path), options)
@@ -66,6 +73,7 @@ def test_fine_tune_config_with_its_checkpoint_key(
 
 def test_segmentation_config_under_mmseg(pretrain_checkpoint, tmp_path):
     import mmseg
+
     from mimae.dataset_builders import build_digit_scenes_ade20k
     root = str(tmp_path / 'ade')
     build_digit_scenes_ade20k(root, num_train=8, num_val=4)
@@ -80,6 +88,7 @@ def test_segmentation_config_under_mmseg(pretrain_checkpoint, tmp_path):
 
 def test_detection_config_under_mmdet(pretrain_checkpoint, tmp_path):
     import mmdet
+
     from mimae.dataset_builders import build_digit_scenes_coco
     root = str(tmp_path / 'coco')
     build_digit_scenes_coco(root, num_train=8, num_val=4)
@@ -97,6 +106,7 @@ def test_detection_config_under_mmdet(pretrain_checkpoint, tmp_path):
 
 def two_iterations(ckpt):
     """Options: the checkpoint, two iterations, validation after them."""
-    return [f'model.backbone.init_cfg.checkpoint={ckpt}',
-            'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-            'default_hooks.checkpoint.interval=2']
+    return [
+        f'model.backbone.init_cfg.checkpoint={ckpt}', 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2'
+    ]

@@ -14,8 +14,8 @@ from mimae.utils import track
 def test_bar_on_a_terminal_and_items_unchanged():
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=80)
-    assert list(track(range(5), 'counting', console=console)) == [0, 1, 2, 3,
-                                                                  4]
+    assert list(track(range(5), 'counting',
+                      console=console)) == [0, 1, 2, 3, 4]
     text = out.getvalue()
     assert 'counting' in text and '100%' in text
 

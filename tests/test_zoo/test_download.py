@@ -4,6 +4,7 @@ import os
 import os.path as osp
 
 import pytest
+
 from mimae.zoo import DownloadError, HashMismatchError, download, expected_hash
 
 DATA = os.urandom(300_000)
@@ -20,15 +21,15 @@ def cache_files(cache):
 def test_hash_comes_from_the_fragment_or_the_openmmlab_name():
     assert expected_hash(f'http://h/{NAME}') == ('sha256', SHA256[:8])
     assert expected_hash('http://h/a.pth#md5=8CAD7C') == ('md5', '8cad7c')
-    assert expected_hash(f'http://h/a.pth#sha256={SHA256}') == (
-        'sha256', SHA256)
+    assert expected_hash(f'http://h/a.pth#sha256={SHA256}') == ('sha256',
+                                                                SHA256)
     assert expected_hash('http://h/a.pth') is None
     assert expected_hash('http://h/a.pth', 'md5=8cad7c') == ('md5', '8cad7c')
     # The fragment wins over the index, the index over the file name.
-    assert expected_hash(f'http://h/{NAME}#md5=abcdef', 'md5=8cad7c') == (
-        'md5', 'abcdef')
-    assert expected_hash(f'http://h/{NAME}', f'sha256={SHA256}') == (
-        'sha256', SHA256)
+    assert expected_hash(f'http://h/{NAME}#md5=abcdef',
+                         'md5=8cad7c') == ('md5', 'abcdef')
+    assert expected_hash(f'http://h/{NAME}',
+                         f'sha256={SHA256}') == ('sha256', SHA256)
     with pytest.raises(ValueError, match='sha256=<hex> or md5=<hex>'):
         expected_hash('http://h/a.pth#sha1=abcdef')
 
@@ -46,8 +47,8 @@ def test_downloaded_once_then_served_from_the_cache(file_server, zoo_cache):
 
 
 @pytest.mark.parametrize('suffix', ['', f'#md5={MD5[:6]}'])
-def test_a_wrong_hash_is_refused_and_nothing_is_cached(
-        file_server, zoo_cache, suffix):
+def test_a_wrong_hash_is_refused_and_nothing_is_cached(file_server, zoo_cache,
+                                                       suffix):
     wrong = NAME if suffix else f'tiny_20261125-{"0" * 8}.pth'
     file_server.files[wrong] = DATA[:-1] + b'x' if suffix else DATA
     with pytest.raises(HashMismatchError) as error:
@@ -111,8 +112,7 @@ def test_offline_uses_the_cache_and_names_what_is_missing(
 
 @pytest.mark.filterwarnings('ignore:.*carries no hash')
 @pytest.mark.parametrize('hashed', [True, False])
-def test_a_cached_file_that_changed_is_refused(file_server, zoo_cache,
-                                               hashed):
+def test_a_cached_file_that_changed_is_refused(file_server, zoo_cache, hashed):
     name = NAME if hashed else 'plain.pth'
     file_server.files[name] = DATA
     path = download(file_server.url + name)
@@ -123,8 +123,7 @@ def test_a_cached_file_that_changed_is_refused(file_server, zoo_cache,
     assert len(file_server.transfers(name)) == 1  # refused, not re-fetched
 
 
-def test_a_url_without_a_hash_is_kept_with_its_sha256(
-        file_server, zoo_cache):
+def test_a_url_without_a_hash_is_kept_with_its_sha256(file_server, zoo_cache):
     file_server.files['plain.pth'] = DATA
     # The user is told how to pin it.
     with pytest.warns(UserWarning, match=f'#sha256={SHA256}'):

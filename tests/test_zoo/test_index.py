@@ -5,9 +5,10 @@ import os.path as osp
 
 import pytest
 import yaml
+from tests_support import REPO_ROOT, run_tool
+
 from mimae.zoo import expected_hash, find_model, list_models, load_index
 from mimae.zoo.index import project_root
-from tests_support import REPO_ROOT, run_tool
 
 # Short aliases of other configs (same file content through _base_).
 ALIASES = {'mimae_vitb', 'mimae_vitl'}
@@ -17,8 +18,8 @@ def test_every_config_is_in_the_index(zoo_cache):
     configs = {
         osp.splitext(osp.basename(p))[0]
         for task in ('pretrain', 'cls', 'det', 'seg')
-        for p in glob.glob(osp.join(REPO_ROOT, 'configs', task, '**',
-                                    '*.py'), recursive=True)
+        for p in glob.glob(
+            osp.join(REPO_ROOT, 'configs', task, '**', '*.py'), recursive=True)
         if '_base_' not in p
     } - ALIASES
     names = set(list_models())
@@ -39,15 +40,15 @@ def test_every_published_weight_has_a_hash(zoo_cache):
         assert '#' not in row.weights, row.name
     # The official MAE release publishes MD5 prefixes only.
     official = find_model('mae_pretrain_vit_base')
-    assert expected_hash(official.weights, official.weights_hash) == (
-        'md5', '8cad7c')
+    assert expected_hash(official.weights,
+                         official.weights_hash) == ('md5', '8cad7c')
 
 
 def test_names_patterns_and_the_closest_names(zoo_cache):
     assert 'mimae_vit-tiny-p4_1xb64-coslr-20e_digits' in list_models(
         'mimae_*digits')
-    assert all(n.startswith('mae_pretrain') for n in
-               list_models('MAE_PRETRAIN*'))
+    assert all(
+        n.startswith('mae_pretrain') for n in list_models('MAE_PRETRAIN*'))
     with pytest.raises(KeyError) as error:
         find_model('mae_pretrain_vit_bse')
     assert "Closest: ['mae_pretrain_vit_base'" in str(error.value)
@@ -56,9 +57,17 @@ def test_names_patterns_and_the_closest_names(zoo_cache):
 def team_index(folder, name='team_model', weights='http://h/x.pth#md5=abcdef'):
     path = osp.join(folder, 'index.yml')
     with open(path, 'w') as f:
-        yaml.safe_dump({'Models': [{
-            'Name': name, 'Weights': weights, 'Config':
-            'cfg.py', 'Metadata': {'License': 'MIT'}}]}, f)
+        yaml.safe_dump(
+            {
+                'Models': [{
+                    'Name': name,
+                    'Weights': weights,
+                    'Config': 'cfg.py',
+                    'Metadata': {
+                        'License': 'MIT'
+                    }
+                }]
+            }, f)
     return path
 
 
@@ -72,8 +81,8 @@ def test_another_index_adds_its_names(zoo_cache, tmp_path, monkeypatch,
     with open(team_index(str(tmp_path), 'remote_model'), 'rb') as f:
         file_server.files['index.yml'] = f.read()
     monkeypatch.setenv('MIMAE_MODEL_INDEX', file_server.url + 'index.yml')
-    assert find_model('remote_model').config == osp.join(project_root(),
-                                                         'cfg.py')
+    assert find_model('remote_model').config == osp.join(
+        project_root(), 'cfg.py')
 
 
 def test_a_name_defined_twice_is_refused(zoo_cache, tmp_path, monkeypatch):

@@ -8,9 +8,10 @@ import os.path as osp
 import pytest
 import torch
 import yaml
-from mimae.checkpoint_keys import mimae_to_timm, to_mmengine_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
 from tests_support import data_options, train_one_iteration
+
+from mimae.checkpoint_keys import mimae_to_timm, to_mmengine_checkpoint
 
 DET = ('configs/det/mimae_vit-tiny-p4_mask-rcnn_simplefpn_'
        '1xb8-400i_digit-scenes-32x32.py')
@@ -18,13 +19,16 @@ SEG = 'configs/seg/mimae_vit-tiny-p4_upernet_1xb8-600i_digit-scenes-32x32.py'
 
 
 def test_formats_are_recognised_and_converted():
-    timm_state = {'cls_token': torch.zeros(1, 1, 4),
-                  'blocks.0.norm1.weight': torch.ones(4),
-                  'norm.weight': torch.ones(4)}
+    timm_state = {
+        'cls_token': torch.zeros(1, 1, 4),
+        'blocks.0.norm1.weight': torch.ones(4),
+        'norm.weight': torch.ones(4)
+    }
     official = to_mmengine_checkpoint({'model': timm_state}, 'mae.pth')
     assert sorted(official['state_dict']) == [
         'backbone.cls_token', 'backbone.layers.0.ln1.weight',
-        'backbone.ln1.weight']
+        'backbone.ln1.weight'
+    ]
     assert official['meta']['converted_from'] == 'MAE format: mae.pth'
     flat = to_mmengine_checkpoint(dict(timm_state), 'timm.pth')
     assert flat['state_dict'].keys() == official['state_dict'].keys()
@@ -32,8 +36,9 @@ def test_formats_are_recognised_and_converted():
     assert to_mmengine_checkpoint(ours, 'ours.pth') is ours
     other = {'conv.weight': torch.ones(1)}  # any flat state dict: as is
     assert to_mmengine_checkpoint(other, 'r.pth') is other
-    with pytest.raises(KeyError, match=r"found \{'weights': 'dict', "
-                       r"'step': 'int'\}"):
+    with pytest.raises(
+            KeyError, match=r"found \{'weights': 'dict', "
+            r"'step': 'int'\}"):
         to_mmengine_checkpoint({'weights': {}, 'step': 3}, 'odd.pth')
 
 
@@ -44,19 +49,24 @@ def official_mae_in_a_zoo(pretrain_checkpoint, file_server, zoo_cache,
     it ({'model': timm keys}), served over HTTP and named in an index
     with an MD5 prefix, as the release publishes it."""
     ckpt, backbone = pretrain_checkpoint
-    state, _ = mimae_to_timm({f'backbone.{k}': v
-                              for k, v in backbone.items()})
+    state, _ = mimae_to_timm({f'backbone.{k}': v for k, v in backbone.items()})
     buffer = io.BytesIO()
     torch.save({'model': state}, buffer)
     data = buffer.getvalue()
     file_server.files['mae_pretrain_vit_tiny.pth'] = data
     md5 = hashlib.md5(data).hexdigest()[:6]
     index = tmp_path / 'index.yml'
-    index.write_text(yaml.safe_dump({'Models': [{
-        'Name': 'mae_pretrain_vit_tiny',
-        'Weights': f'{file_server.url}mae_pretrain_vit_tiny.pth',
-        'Metadata': {'License': 'CC-BY-NC-4.0',
-                     'Weights Hash': f'md5={md5}'}}]}))
+    index.write_text(
+        yaml.safe_dump({
+            'Models': [{
+                'Name': 'mae_pretrain_vit_tiny',
+                'Weights': f'{file_server.url}mae_pretrain_vit_tiny.pth',
+                'Metadata': {
+                    'License': 'CC-BY-NC-4.0',
+                    'Weights Hash': f'md5={md5}'
+                }
+            }]
+        }))
     monkeypatch.setenv('MIMAE_MODEL_INDEX', str(index))
     return backbone
 
@@ -97,25 +107,34 @@ def test_official_mae_weights_by_name_in_det_and_seg_configs(
     assert file_server.transfers('mae_pretrain_vit_tiny.pth') == [None]
 
 
-@pytest.mark.parametrize('config', [
-    'configs/det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_'
-    'coco.py',
-    'configs/seg/mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'
-], ids=['det', 'seg'])
+@pytest.mark.parametrize(
+    'config',
+    [
+        'configs/det/mimae_vit-base-p16_mask-rcnn_simplefpn_16xb4-lsj-100e_'
+        'coco.py',
+        'configs/seg/mimae_vit-base-p16_upernet_8xb2-amp-160k_ade20k-512x512.py'  # noqa: E501
+    ],
+    ids=['det', 'seg'])
 def test_the_official_vit_b_layout_matches_the_full_size_configs(
         config, tmp_path):
     """mae_pretrain_vit_base.pth is {'model': timm ViT-B/16 keys} (no head,
     final 'norm'); its key names, and so its strict check, are built here
     from timm's ViT-B, since the file itself cannot be downloaded."""
     import timm
-    from mimae.engine.hooks.strict_pretrained_hook import StrictPretrainedHook
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from tests_support import REPO_ROOT
+
+    from mimae.engine.hooks.strict_pretrained_hook import StrictPretrainedHook
     with torch.device('meta'):
         names = timm.models.vision_transformer.VisionTransformer(
-            img_size=224, patch_size=16, embed_dim=768, depth=12,
-            num_heads=12, num_classes=0, global_pool='token').state_dict()
+            img_size=224,
+            patch_size=16,
+            embed_dim=768,
+            depth=12,
+            num_heads=12,
+            num_classes=0,
+            global_pool='token').state_dict()
     path = str(tmp_path / 'mae_pretrain_vit_base.pth')
     torch.save({'model': {k: torch.zeros(1) for k in names}}, path)
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))

@@ -4,8 +4,9 @@ import os
 
 import pytest
 import torch
-from mimae.zoo.safe_load import UnsafeCheckpointError, safe_torch_load
 from mmengine.logging import HistoryBuffer
+
+from mimae.zoo.safe_load import UnsafeCheckpointError, safe_torch_load
 
 
 class RunsCode:
@@ -30,8 +31,8 @@ def test_mmengine_objects_load(pretrain_checkpoint):
     # getattr(HistoryBuffer, 'min') entries), numpy values in meta.
     ckpt = safe_torch_load(pretrain_checkpoint[0], map_location='cpu')
     buffers = ckpt['message_hub']['log_scalars']
-    assert buffers and all(isinstance(b, HistoryBuffer)
-                           for b in buffers.values())
+    assert buffers and all(
+        isinstance(b, HistoryBuffer) for b in buffers.values())
     assert next(iter(buffers.values())).mean() == pytest.approx(
         next(iter(buffers.values()))._log_history.mean())
 
@@ -56,8 +57,12 @@ def test_getattr_only_for_history_buffer_statistics(tmp_path):
 
 def test_a_trusted_file_loads_with_full_unpickling(tmp_path, monkeypatch):
     path = str(tmp_path / 'dated.pth')
-    torch.save({'state_dict': {}, 'meta': {'day': datetime.date(2026, 1, 1)}},
-               path)
+    torch.save({
+        'state_dict': {},
+        'meta': {
+            'day': datetime.date(2026, 1, 1)
+        }
+    }, path)
     with pytest.raises(UnsafeCheckpointError, match='datetime.date'):
         safe_torch_load(path)
     monkeypatch.setenv('MIMAE_TRUSTED_CHECKPOINTS',

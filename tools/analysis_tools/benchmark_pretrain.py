@@ -39,10 +39,10 @@ def main() -> None:
         help='masked views per step (default: the config\'s batch x K)')
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--device', default='auto',
-                        choices=['auto', 'cpu', 'cuda'])
-    parser.add_argument('--amp', default='auto',
-                        choices=['auto', 'bf16', 'off'])
+    parser.add_argument(
+        '--device', default='auto', choices=['auto', 'cpu', 'cuda'])
+    parser.add_argument(
+        '--amp', default='auto', choices=['auto', 'bf16', 'off'])
     parser.add_argument(
         '--e2e-epochs',
         type=int,
@@ -70,8 +70,8 @@ def main() -> None:
     print(format_table(result))
     if args.e2e_epochs:
         with tempfile.TemporaryDirectory() as tmp:
-            pair = equal_views_pair(args.config, args.e2e_epochs,
-                                    args.work_dir or tmp, args.cfg_options)
+            pair = equal_views_pair(args.config, args.e2e_epochs, args.work_dir
+                                    or tmp, args.cfg_options)
         print(format_pair(pair))
         result['end_to_end'] = pair
     if args.out:

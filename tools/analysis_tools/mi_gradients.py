@@ -13,13 +13,14 @@ evaluated at initialisation.
 import argparse
 import math
 
-import mimae  # noqa: F401  (first: patches the stack, registers modules)
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, load_checkpoint
 from mmpretrain.registry import MODELS
+
+import mimae  # noqa: F401  (first: patches the stack, registers modules)
 
 TERMS = ('loss_rec', 'loss_mi_max', 'loss_mi_min', 'loss_est')
 
@@ -60,8 +61,8 @@ def main() -> None:
     model = MODELS.build(cfg.model)
     model.init_weights()
     if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu',
-                        strict=True)
+        load_checkpoint(
+            model, args.checkpoint, map_location='cpu', strict=True)
     model.train()
     encoder = [p for p in model.backbone.parameters() if p.requires_grad]
     loader = Runner.build_dataloader(
@@ -80,8 +81,10 @@ def main() -> None:
                 continue
             grads = torch.autograd.grad(
                 losses[term], encoder, retain_graph=True, allow_unused=True)
-            flat = torch.cat([(g if g is not None else torch.zeros_like(p))
-                              .flatten() for g, p in zip(grads, encoder)])
+            flat = torch.cat([
+                (g if g is not None else torch.zeros_like(p)).flatten()
+                for g, p in zip(grads, encoder)
+            ])
             sums[term].append(float(flat.norm()))
             if term == 'loss_rec':
                 rec_grad = flat
@@ -102,9 +105,8 @@ def main() -> None:
     for term in TERMS:
         if sums[term]:
             print(f'| {term} | {mean(sums[term]):.3e} | '
-                  f'{mean(sums[term]) / rec:.3e} | '
-                  + (f'{mean(cosines[term]):.3f} |' if cosines[term] else
-                     '- |'))
+                  f'{mean(sums[term]) / rec:.3e} | ' +
+                  (f'{mean(cosines[term]):.3f} |' if cosines[term] else '- |'))
     if clubs:
         print(f"\nCLUB estimate (unweighted), negatives='masks': "
               f"{mean([c['masks'] for c in clubs]):.4f}, negatives='batch': "

@@ -12,12 +12,13 @@ accuracy per setting. This is how the digit-scene tasks were sized.
 """
 import argparse
 
-import mimae  # noqa: F401  (compat fixes, registration)
 import numpy as np
 import torch
+from mmpretrain.registry import MODELS
+
+import mimae  # noqa: F401  (compat fixes, registration)
 from mimae.dataset_builders import make_scene
 from mimae.dataset_builders.digits import digits_split
-from mmpretrain.registry import MODELS
 
 SETTINGS = [  # (canvas, digits per scene, digit side, photo brightness)
     (32, (1, 1), (32, 32), 0.0),
@@ -37,11 +38,18 @@ def probe(checkpoint, size, num_digits, digit_size, brightness):
         type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
     torch.manual_seed(0)  # the same random init for every setting
     net = MODELS.build(
-        dict(type='VisionTransformer',
-             arch=dict(embed_dims=64, num_layers=4, num_heads=4,
-                       feedforward_channels=256),
-             img_size=size, patch_size=4, out_type='featmap',
-             final_norm=False, init_cfg=init))
+        dict(
+            type='VisionTransformer',
+            arch=dict(
+                embed_dims=64,
+                num_layers=4,
+                num_heads=4,
+                feedforward_channels=256),
+            img_size=size,
+            patch_size=4,
+            out_type='featmap',
+            final_norm=False,
+            init_cfg=init))
     net.init_weights()
     net.eval()
     photos, digits = load_sample_images().images, load_digits()
@@ -75,8 +83,8 @@ def main() -> None:
     print('| --- | --- | --- | --- | --- |')
     for setting in SETTINGS:
         acc = probe(args.checkpoint, *setting)
-        print('| {} | {} | {} | {} | {:.3f} |'.format(*setting, acc),
-              flush=True)
+        print(
+            '| {} | {} | {} | {} | {:.3f} |'.format(*setting, acc), flush=True)
 
 
 if __name__ == '__main__':

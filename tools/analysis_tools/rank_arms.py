@@ -28,12 +28,13 @@ def main() -> None:
     for arm, by_task in values.items():
         seeds = set.intersection(*(set(by_task.get(t, {}))
                                    for t in args.tasks))
-        averages = [np.mean([by_task[t][s] for t in args.tasks])
-                    for s in sorted(seeds)]
+        averages = [
+            np.mean([by_task[t][s] for t in args.tasks]) for s in sorted(seeds)
+        ]
         if averages:
             std = np.std(averages, ddof=1) if len(averages) > 1 else np.nan
-            ranked.append((float(np.mean(averages)), float(std), arm,
-                           len(averages)))
+            ranked.append(
+                (float(np.mean(averages)), float(std), arm, len(averages)))
     print(f'| arm | average of {", ".join(args.tasks)} | seeds |')
     print('| --- | --- | --- |')
     for mean, std, arm, n in sorted(ranked, reverse=True):

@@ -20,13 +20,17 @@ def main() -> None:
     parser.add_argument('--num-val', type=int, default=100)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--sweep', action='store_true',
+        '--sweep',
+        action='store_true',
         help='draw train and val scenes from the two halves of the digits\' '
         'train split (meta/sweep_{train,val}.txt), for choosing '
         'hyperparameters without the reported val split')
     args = parser.parse_args()
-    sizes = dict(num_train=args.num_train, num_val=args.num_val,
-                 seed=args.seed, sweep=args.sweep)
+    sizes = dict(
+        num_train=args.num_train,
+        num_val=args.num_val,
+        seed=args.seed,
+        sweep=args.sweep)
     coco = build_digit_scenes_coco(osp.join(args.out_dir, 'coco'), **sizes)
     ade = build_digit_scenes_ade20k(
         osp.join(args.out_dir, 'ade', 'ADEChallengeData2016'), **sizes)

@@ -15,8 +15,8 @@ def main() -> None:
     args = parser.parse_args()
     counts = build_digits_imagenet(
         args.out_dir, img_size=args.img_size, val_fraction=args.val_fraction)
-    print(f'{args.out_dir}: ' +
-          ', '.join(f'{n} {split} images' for split, n in counts.items()))
+    print(f'{args.out_dir}: ' + ', '.join(f'{n} {split} images'
+                                          for split, n in counts.items()))
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """Write an ImageNet label-subset annotation file (e.g. the 1% split).
 
-    python tools/dataset_converters/imagenet_subset.py data/imagenet 1percent.txt
+    python tools/dataset_converters/imagenet_subset.py \
+        data/imagenet 1percent.txt
 
 The subset list (SimCLR's ``imagenet_subsets/1percent.txt``) names one
 training image per line, ``n01440764_10026.JPEG``. The output,
@@ -13,8 +14,9 @@ import os
 import os.path as osp
 from typing import List
 
-import mimae  # noqa: F401  (atomic local writes)
 from mmengine.fileio import put_text
+
+import mimae  # noqa: F401  (atomic local writes)
 
 
 def write_subset(root: str, subset_list: str, out_name: str = '') -> str:
@@ -56,8 +58,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('root', help='ImageNet root, with train/<wnid>/')
     parser.add_argument('subset_list', help='e.g. 1percent.txt')
-    parser.add_argument('--out-name', default='',
-                        help='default: train_<list name>.txt')
+    parser.add_argument(
+        '--out-name', default='', help='default: train_<list name>.txt')
     args = parser.parse_args()
     print(write_subset(args.root, args.subset_list, args.out_name))
 

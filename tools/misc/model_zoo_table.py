@@ -14,6 +14,7 @@ import os.path as osp
 import sys
 
 import torch
+
 from mimae.apis import get_config
 from mimae.zoo import expected_hash, load_index
 from mimae.zoo.index import project_root
@@ -38,14 +39,18 @@ def parameters(row) -> str:
 
 
 def result(row) -> str:
-    values = [f'{name} {value}' for entry in row.results
-              for name, value in (entry.get('Metrics') or {}).items()]
+    values = [
+        f'{name} {value}' for entry in row.results
+        for name, value in (entry.get('Metrics') or {}).items()
+    ]
     return ', '.join(values) or '-'
 
 
 def table() -> str:
-    lines = ['| name | schedule | result | params (M) | weights hash | '
-             'license | config |', '|' + ' --- |' * 7]
+    lines = [
+        '| name | schedule | result | params (M) | weights hash | '
+        'license | config |', '|' + ' --- |' * 7
+    ]
     root = project_root() + osp.sep
     for row in load_index().values():  # in the index's order
         meta = row.metadata
@@ -83,9 +88,10 @@ def main() -> int:
     new = head + START + '\n' + text + '\n' + END + rest.split(END, 1)[1]
     if args.check:
         if new != doc:
-            print(f'{target}: the model-zoo table is stale; run '
-                  f'tools/misc/model_zoo_table.py --update {target}',
-                  file=sys.stderr)
+            print(
+                f'{target}: the model-zoo table is stale; run '
+                f'tools/misc/model_zoo_table.py --update {target}',
+                file=sys.stderr)
             return 1
         return 0
     with open(target, 'w') as f:

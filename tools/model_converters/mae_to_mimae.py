@@ -15,6 +15,7 @@ import os
 import os.path as osp
 
 import torch
+
 from mimae.checkpoint_keys import mae_to_mimae
 from mimae.zoo.download import file_hash
 from mimae.zoo.safe_load import safe_torch_load
@@ -22,8 +23,10 @@ from mimae.zoo.safe_load import safe_torch_load
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='MAE/timm checkpoint ({"model": ...} or '
-                        'a flat state dict)')
+    parser.add_argument(
+        'src',
+        help='MAE/timm checkpoint ({"model": ...} or '
+        'a flat state dict)')
     parser.add_argument('dst', help='output .pth')
     args = parser.parse_args()
     digest = file_hash(args.src)
@@ -34,8 +37,9 @@ def main() -> None:
     converted = mae_to_mimae(state)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(
-        dict(meta=dict(converted_from=args.src, sha256=digest),
-             state_dict=converted), args.dst)
+        dict(
+            meta=dict(converted_from=args.src, sha256=digest),
+            state_dict=converted), args.dst)
     parts = sorted({k.split('.')[0] for k in converted})
     print(f'{args.src} (sha256 {digest}): {len(converted)} tensors '
           f'({", ".join(parts)}) -> {args.dst}')

@@ -15,6 +15,7 @@ import os
 import os.path as osp
 
 import torch
+
 from mimae.checkpoint_keys import mimae_to_timm
 from mimae.zoo.safe_load import safe_torch_load
 

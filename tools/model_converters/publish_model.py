@@ -24,12 +24,17 @@ import os.path as osp
 
 import torch
 import yaml
+
 from mimae.zoo.download import file_hash
 from mimae.zoo.safe_load import safe_torch_load
 
 
-def publish(src: str, name: str, out_dir: str, base_url: str,
-            config: str = None, license: str = 'Apache-2.0') -> dict:
+def publish(src: str,
+            name: str,
+            out_dir: str,
+            base_url: str,
+            config: str = None,
+            license: str = 'Apache-2.0') -> dict:
     """Write the published file; return its model-index row."""
     checkpoint = safe_torch_load(src, map_location='cpu')
     if 'state_dict' not in checkpoint:
@@ -49,9 +54,12 @@ def publish(src: str, name: str, out_dir: str, base_url: str,
         metadata['Epochs'] = int(meta['epoch'])
     elif meta.get('iter'):
         metadata['Iterations'] = int(meta['iter'])
-    row = dict(Name=name, Metadata=metadata, Results=None,
-               Weights=f'{base_url.rstrip("/")}/{filename}',
-               Config=config)
+    row = dict(
+        Name=name,
+        Metadata=metadata,
+        Results=None,
+        Weights=f'{base_url.rstrip("/")}/{filename}',
+        Config=config)
     return row
 
 
@@ -60,12 +68,13 @@ def main() -> None:
     parser.add_argument('src', help='a checkpoint written by the runner')
     parser.add_argument('name', help='the model name in the index')
     parser.add_argument('--config', help='its config, relative to the index')
-    parser.add_argument('--base-url', required=True,
-                        help='where the file will be served from')
+    parser.add_argument(
+        '--base-url', required=True, help='where the file will be served from')
     parser.add_argument('--out-dir', default='published')
     parser.add_argument('--license', default='Apache-2.0')
     parser.add_argument(
-        '--metafile', help='append the row to this index file (created if '
+        '--metafile',
+        help='append the row to this index file (created if '
         'missing)')
     args = parser.parse_args()
     row = publish(args.src, args.name, args.out_dir, args.base_url,
@@ -77,8 +86,9 @@ def main() -> None:
         if osp.isfile(args.metafile):
             with open(args.metafile) as f:
                 index = yaml.safe_load(f) or {}
-        models = [m for m in index.get('Models') or []
-                  if m['Name'] != args.name]
+        models = [
+            m for m in index.get('Models') or [] if m['Name'] != args.name
+        ]
         index['Models'] = models + [row]
         with open(args.metafile, 'w') as f:
             yaml.safe_dump(index, f, sort_keys=False)

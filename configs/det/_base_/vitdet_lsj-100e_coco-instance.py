@@ -69,8 +69,7 @@ interval = 5000
 dynamic_intervals = [(max_iters // interval * interval + 1, max_iters)]
 param_scheduler = [
     dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=250),
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=250),
     dict(
         type='MultiStepLR',
         begin=0,

@@ -5,6 +5,6 @@ from .metrics_file_hook import MetricsFileHook
 from .strict_pretrained_hook import StrictPretrainedHook
 
 __all__ = [
-    'BadImageHook', 'ExactResumeHook', 'FiniteTrainingHook',
-    'MetricsFileHook', 'NonFiniteError', 'StrictPretrainedHook'
+    'BadImageHook', 'ExactResumeHook', 'FiniteTrainingHook', 'MetricsFileHook',
+    'NonFiniteError', 'StrictPretrainedHook'
 ]

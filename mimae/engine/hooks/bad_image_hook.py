@@ -12,8 +12,7 @@ def _checked_loaders(dataset) -> List[LoadImageFromFileChecked]:
     """The checked image loaders of a dataset's pipeline (wrappers too)."""
     while not hasattr(dataset, 'pipeline') and hasattr(dataset, 'dataset'):
         dataset = dataset.dataset
-    transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms',
-                         [])
+    transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
     return [t for t in transforms if isinstance(t, LoadImageFromFileChecked)]
 
 
@@ -62,16 +61,21 @@ class BadImageHook(Hook):
         """Bad files skipped so far in this run and the runs it resumes."""
         return self._resumed + sum(t.bad_count.value for t in self._loaders)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         count = self.count()
         if count == self._reported:
             return
         self._reported = count
         share = count / self._size
-        print_log(f'{count} undecodable training images skipped so far '
-                  f'({share:.3%} of {self._size})', logger='current',
-                  level=30)
+        print_log(
+            f'{count} undecodable training images skipped so far '
+            f'({share:.3%} of {self._size})',
+            logger='current',
+            level=30)
         if share > self.max_fraction:
             raise RuntimeError(
                 f'{count} of {self._size} training images ({share:.3%}) '

@@ -41,10 +41,9 @@ class ExactResumeHook(Hook):
         loader = runner.train_dataloader
         sampler = loader.sampler
         if not isinstance(sampler, ResumableSampler):
-            raise TypeError(
-                'ExactResumeHook needs train_dataloader.sampler='
-                "dict(type='ResumableSampler', ...), got "
-                f'{type(sampler).__name__}')
+            raise TypeError('ExactResumeHook needs train_dataloader.sampler='
+                            "dict(type='ResumableSampler', ...), got "
+                            f'{type(sampler).__name__}')
         transforms = getattr(loader.dataset, 'pipeline', None)
         first = getattr(transforms, 'transforms', [None])[0]
         if not isinstance(first, SeedSample):
@@ -56,13 +55,17 @@ class ExactResumeHook(Hook):
         done = runner.iter - runner.epoch * per_epoch
         if done > 0:
             # Only an epoch's last batch can be short.
-            sampler.resume_at(runner.epoch, min(done * loader.batch_size,
-                                                sampler.num_samples))
+            sampler.resume_at(
+                runner.epoch, min(done * loader.batch_size,
+                                  sampler.num_samples))
             print_log(
                 f'ExactResumeHook: epoch {runner.epoch} resumes after its '
                 f'first {done} of {per_epoch} iterations (seed '
-                f'{runner.seed})', logger='current')
+                f'{runner.seed})',
+                logger='current')
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         seed_everything(runner.seed, runner.iter, get_rank())

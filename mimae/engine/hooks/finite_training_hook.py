@@ -35,27 +35,37 @@ class FiniteTrainingHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs: Optional[dict] = None) -> None:
-        losses = {key: value for key, value in (outputs or {}).items()
-                  if torch.is_tensor(value)}
+        losses = {
+            key: value
+            for key, value in (outputs or {}).items() if torch.is_tensor(value)
+        }
         if not losses:
             return
         # One device sync per iteration, not one per loss.
-        finite = torch.stack([torch.isfinite(v).all() for v in
-                              losses.values()])
+        finite = torch.stack(
+            [torch.isfinite(v).all() for v in losses.values()])
         if not finite.all():
-            bad = {key: float(value) for (key, value), ok in zip(
-                losses.items(), finite.tolist()) if not ok}
+            bad = {
+                key: float(value)
+                for (key, value), ok in zip(losses.items(), finite.tolist())
+                if not ok
+            }
             raise NonFiniteError(
                 f'iteration {runner.iter + 1}: non-finite loss {bad}. '
                 f'Last checkpoint: {_last_checkpoint(runner)}; nothing '
                 'after it was saved.')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        bad = [key for key, value in checkpoint['state_dict'].items()
-               if torch.is_tensor(value) and value.is_floating_point()
-               and not torch.isfinite(value).all()]
+        bad = [
+            key for key, value in checkpoint['state_dict'].items()
+            if torch.is_tensor(value) and value.is_floating_point()
+            and not torch.isfinite(value).all()
+        ]
         if bad:
             raise NonFiniteError(
                 f'not saving iteration {runner.iter}: non-finite weights in '

@@ -86,8 +86,8 @@ class StrictPretrainedHook(Hook):
             if (isinstance(init_cfg, dict)
                     and init_cfg.get('type') == 'Pretrained'):
                 lines.append(
-                    self._check_module(name or type(module).__name__, module,
-                                       init_cfg))
+                    self._check_module(
+                        name or type(module).__name__, module, init_cfg))
         for line in lines:
             print_log(line, logger='current')
         return lines
@@ -107,10 +107,10 @@ class StrictPretrainedHook(Hook):
                 f'expected keys such as '
                 f'{[prefix + k for k in sorted(expected)[:8]]}. Convert '
                 'official MAE/timm weights with tools/model_converters/.')
-        new = sorted(k for k in expected - found
-                     if any(fnmatchcase(k, p) for p in self.new_keys))
-        unused = sorted(k for k in found - expected
-                        if any(fnmatchcase(k, p) for p in self.unused_keys))
+        new = sorted(k for k in expected - found if any(
+            fnmatchcase(k, p) for p in self.new_keys))
+        unused = sorted(k for k in found - expected if any(
+            fnmatchcase(k, p) for p in self.unused_keys))
         missing = sorted(expected - found - set(new))
         unexpected = sorted(found - expected - set(unused))
         if missing or unexpected:

@@ -33,8 +33,8 @@ def AutoAmpOptimWrapper(  # noqa: N802 (a registered type name)
         OptimWrapper: the wrapper chosen.
     """
     if not torch.cuda.is_available():
-        print_log('AutoAmpOptimWrapper: no GPU, training in fp32.',
-                  logger='current')
+        print_log(
+            'AutoAmpOptimWrapper: no GPU, training in fp32.', logger='current')
         return OptimWrapper(**kwargs)
     dtype = 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
     print_log(f'AutoAmpOptimWrapper: autocast to {dtype}.', logger='current')

@@ -89,7 +89,7 @@ class MIMAEViT(MAEViT):
                 'mask_ratio.')
 
     def orthogonal_masking(
-        self, x: torch.Tensor
+            self, x: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Gather the visible patches of K pairwise disjoint masks.
 
@@ -162,8 +162,7 @@ class MIMAEViT(MAEViT):
         visible_embed = x.mean(dim=1)
 
         cls_token = self.cls_token + self.pos_embed[:, :1, :]
-        x = torch.cat((cls_token.expand(B * self.num_masks, -1, -1), x),
-                      dim=1)
+        x = torch.cat((cls_token.expand(B * self.num_masks, -1, -1), x), dim=1)
         for layer in self.layers:
             x = layer(x)
         x = self.norm1(x)

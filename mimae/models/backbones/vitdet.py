@@ -39,8 +39,8 @@ class WindowedRelPosAttention(Attention):
             num_heads,
             qkv_bias=True,
             use_rel_pos=use_rel_pos,
-            input_size=(window_size, window_size)
-            if window_size else input_size)
+            input_size=(window_size,
+                        window_size) if window_size else input_size)
         self.window_size = window_size
         self.drop_path = build_dropout(
             dict(type='DropPath', drop_prob=drop_path_rate))

@@ -125,7 +125,4 @@ class MaxMIHead(BaseModule):
         # The bound is on the unweighted InfoNCE.
         weight = self.loss_module.loss_weight
         bound = math.log(B * get_world_size()) - loss.detach() / weight
-        return dict(
-            loss_mi_max=loss,
-            mi_max_acc=acc,
-            mi_max_bound=bound)
+        return dict(loss_mi_max=loss, mi_max_acc=acc, mi_max_bound=bound)

@@ -93,8 +93,8 @@ class MinMIHead(BaseModule):
         dims = (0, ) if self.negatives == 'masks' else (0, 1)
         z_mean = z.mean(dim=dims, keepdim=True)
         z_var = z.var(dim=dims, unbiased=False, keepdim=True)
-        negative = -0.5 * ((z_var + (z_mean - mu)**2) / logvar.exp() +
-                           logvar).mean(dim=-1)
+        negative = -0.5 * (
+            (z_var + (z_mean - mu)**2) / logvar.exp() + logvar).mean(dim=-1)
         return (positive - negative).mean()
 
     def loss(self, feats: torch.Tensor,

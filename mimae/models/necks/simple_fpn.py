@@ -73,8 +73,10 @@ class SimpleFPN(BaseModule):
         ``out_channels`` at strides 4, 8, 16, 32, 64, ..."""
         x = inputs[-1]
         levels: List[torch.Tensor] = [
-            self.fpn1(x), self.fpn2(x),
-            self.fpn3(x), self.fpn4(x)
+            self.fpn1(x),
+            self.fpn2(x),
+            self.fpn3(x),
+            self.fpn4(x)
         ]
         outs = [
             fpn(lateral(level)) for level, lateral, fpn in zip(

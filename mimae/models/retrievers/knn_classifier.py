@@ -83,8 +83,8 @@ class WeightedKNNClassifier(ImageToImageRetriever):
             if vecs is None:
                 vecs = torch.zeros(num, feats.shape[1], device=device)
                 labels = torch.zeros(num, device=device)
-            idx = torch.tensor(
-                [s.sample_idx for s in data['data_samples']], device=device)
+            idx = torch.tensor([s.sample_idx for s in data['data_samples']],
+                               device=device)
             vecs[idx] = feats
             labels[idx] = torch.cat([s.gt_label for s in data['data_samples']
                                      ]).to(device, torch.float)
@@ -121,8 +121,7 @@ class WeightedKNNClassifier(ImageToImageRetriever):
     def vote(self, sim: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
         """Class scores (B x num_classes) from the neighbours, summing to 1."""
         weights = (sim / self.temperature).exp()
-        scores = torch.zeros(
-            sim.shape[0], self.num_classes, device=sim.device)
+        scores = torch.zeros(sim.shape[0], self.num_classes, device=sim.device)
         scores.scatter_add_(1, self.prototype_labels[indices], weights)
         return scores / scores.sum(dim=1, keepdim=True)
 

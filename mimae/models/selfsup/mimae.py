@@ -147,6 +147,5 @@ class MIMAE(MAE):
         if self.mi_min_head is not None:
             losses.update(
                 self.mi_min_head.loss(
-                    feats, visible_embed.view(num_masks, feats.shape[1],
-                                              -1)))
+                    feats, visible_embed.view(num_masks, feats.shape[1], -1)))
         return losses

@@ -7,7 +7,11 @@ ARCH = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
 
 def build(**kwargs):
     cfg = dict(
-        type='MIMAEViT', arch=ARCH, img_size=32, patch_size=8, num_masks=4,
+        type='MIMAEViT',
+        arch=ARCH,
+        img_size=32,
+        patch_size=8,
+        num_masks=4,
         mask_ratio=0.75)
     cfg.update(kwargs)
     model = MODELS.build(cfg)
@@ -41,8 +45,8 @@ def test_ids_restore_puts_each_views_tokens_back_in_place():
     # What MAEPretrainDecoder does: append mask tokens, gather ids_restore.
     filler = torch.full((x_visible.shape[0], L - n_vis, 32), float('nan'))
     seq = torch.cat([x_visible, filler], dim=1)
-    restored = torch.gather(
-        seq, 1, ids_restore.unsqueeze(-1).expand(-1, -1, 32))
+    restored = torch.gather(seq, 1,
+                            ids_restore.unsqueeze(-1).expand(-1, -1, 32))
     expected = x.repeat(3, 1, 1)
     keep = mask == 0
     assert torch.equal(restored[keep], expected[keep])

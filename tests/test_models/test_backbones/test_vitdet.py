@@ -1,8 +1,9 @@
 """ViTDet: the detection backbone, loaded from a pre-training checkpoint."""
 import pytest
 import torch
-from mimae.engine import StrictPretrainedHook
 from mmpretrain.registry import MODELS
+
+from mimae.engine import StrictPretrainedHook
 
 ARCH = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
 
@@ -15,11 +16,16 @@ def pretrain_ckpt(tmp_path_factory):
 
 
 def build(checkpoint=None, **kwargs):
-    cfg = dict(type='ViTDet', arch=ARCH, img_size=64, patch_size=8,
-               window_size=4, global_attn_indexes=[1, 3])
+    cfg = dict(
+        type='ViTDet',
+        arch=ARCH,
+        img_size=64,
+        patch_size=8,
+        window_size=4,
+        global_attn_indexes=[1, 3])
     if checkpoint:
-        cfg['init_cfg'] = dict(type='Pretrained', checkpoint=checkpoint,
-                               prefix='backbone.')
+        cfg['init_cfg'] = dict(
+            type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
     cfg.update(kwargs)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -40,8 +46,7 @@ def test_windows_that_do_not_divide_the_grid_are_padded():
 
 
 def test_window_attention_with_relative_position():
-    model = build(global_attn_indexes=[1], drop_path_rate=0.1,
-                  out_indices=[3])
+    model = build(global_attn_indexes=[1], drop_path_rate=0.1, out_indices=[3])
     assert model.layers[0].attn.rel_pos_h.shape == (2 * 4 - 1, 16)
     assert model.layers[1].attn.rel_pos_h.shape == (2 * 8 - 1, 16)
     assert (model.layers[0].attn.rel_pos_w == 0).all()
@@ -74,8 +79,10 @@ def test_pretraining_checkpoint_loads_every_backbone_key(pretrain_ckpt):
 
 
 def test_bad_settings_are_refused():
-    with pytest.raises(ValueError, match='window_size=9 is larger than the '
-                       '8x8 token grid of img_size=64'):
+    with pytest.raises(
+            ValueError,
+            match='window_size=9 is larger than the '
+            '8x8 token grid of img_size=64'):
         build(window_size=9)
     with pytest.raises(ValueError, match="out_type must be 'featmap'"):
         build(out_type='cls_token')

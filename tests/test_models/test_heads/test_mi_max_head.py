@@ -9,9 +9,13 @@ from mmpretrain.registry import MODELS
 
 
 def build(weight=1.0, **kwargs):
-    cfg = dict(type='MaxMIHead', in_channels=8, hid_channels=16,
-               out_channels=4, temperature=0.07,
-               loss=dict(type='CrossEntropyLoss', loss_weight=weight))
+    cfg = dict(
+        type='MaxMIHead',
+        in_channels=8,
+        hid_channels=16,
+        out_channels=4,
+        temperature=0.07,
+        loss=dict(type='CrossEntropyLoss', loss_weight=weight))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -51,8 +55,8 @@ def test_info_nce_averages_all_ordered_pairs():
                 logits = z[i] @ z[k].T / 0.07
                 pairs.append(
                     torch.nn.functional.cross_entropy(logits, torch.arange(5)))
-    assert loss.item() == pytest.approx(torch.stack(pairs).mean().item(),
-                                        rel=1e-5)
+    assert loss.item() == pytest.approx(
+        torch.stack(pairs).mean().item(), rel=1e-5)
 
 
 def test_loss_keys_weight_and_bound():
@@ -114,15 +118,20 @@ def test_gathered_keys_carry_gradient_across_processes(tmp_path, free_port):
     torch.manual_seed(0)
     z_full = torch.nn.functional.normalize(torch.randn(3, 8, 4), dim=-1)
     torch.save(z_full, tmp_path / 'z.pt')
-    env = dict(os.environ, WORLD_SIZE='2', MASTER_ADDR='127.0.0.1',
-               MASTER_PORT=free_port)
+    env = dict(
+        os.environ,
+        WORLD_SIZE='2',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=free_port)
     procs = [
         subprocess.Popen([
             sys.executable, '-c', DIST_WORKER,
             str(tmp_path / 'z.pt'),
             str(tmp_path / 'out%d.pt')
-        ], env=dict(env, RANK=str(r)), stderr=subprocess.PIPE, text=True)
-        for r in range(2)
+        ],
+                         env=dict(env, RANK=str(r)),
+                         stderr=subprocess.PIPE,
+                         text=True) for r in range(2)
     ]
     for p in procs:
         assert p.wait(timeout=300) == 0, p.stderr.read()[-6000:]

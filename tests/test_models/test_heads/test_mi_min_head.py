@@ -4,8 +4,12 @@ from mmpretrain.registry import MODELS
 
 
 def build(**kwargs):
-    cfg = dict(type='MinMIHead', in_channels=6, latent_channels=5,
-               hid_channels=8, loss_weight=0.25)
+    cfg = dict(
+        type='MinMIHead',
+        in_channels=6,
+        latent_channels=5,
+        hid_channels=8,
+        loss_weight=0.25)
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -36,8 +40,8 @@ def test_club_matches_the_written_out_bound(negatives):
     z, x = torch.randn(4, 3, 5), torch.randn(4, 3, 6)
     out = head.loss(z, x)
     expected = brute_force_club(head, z, x, negatives)
-    assert out['mi_min_club'].item() == pytest.approx(expected.item(),
-                                                      rel=1e-5, abs=1e-6)
+    assert out['mi_min_club'].item() == pytest.approx(
+        expected.item(), rel=1e-5, abs=1e-6)
     assert out['loss_mi_min'].item() == pytest.approx(
         0.25 * expected.item(), rel=1e-5, abs=1e-6)
 

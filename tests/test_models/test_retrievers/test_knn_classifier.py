@@ -11,8 +11,12 @@ def knn_cfg(digits_root, k=5, drop_last=False):
     return dict(
         type='WeightedKNNClassifier',
         image_encoder=[
-            dict(type='VisionTransformer', arch=ARCH, img_size=32,
-                 patch_size=8, out_type='avg_featmap')
+            dict(
+                type='VisionTransformer',
+                arch=ARCH,
+                img_size=32,
+                patch_size=8,
+                out_type='avg_featmap')
         ],
         prototype=dict(
             batch_size=100,
@@ -20,11 +24,15 @@ def knn_cfg(digits_root, k=5, drop_last=False):
             drop_last=drop_last,
             sampler=dict(type='DefaultSampler', shuffle=False),
             dataset=dict(
-                type='ImageNet', data_root=digits_root, split='train',
+                type='ImageNet',
+                data_root=digits_root,
+                split='train',
                 ann_file='meta/train_10percent.txt',
                 metainfo=dict(classes=[f'd{i}' for i in range(10)]),
-                pipeline=[dict(type='LoadImageFromFile'),
-                          dict(type='PackInputs')])),
+                pipeline=[
+                    dict(type='LoadImageFromFile'),
+                    dict(type='PackInputs')
+                ])),
         num_classes=10,
         k=k,
         temperature=0.1,
@@ -71,8 +79,7 @@ def test_prototypes_and_predictions_on_real_images(digits_root):
     with torch.no_grad():  # as in the runner's test loop
         preds = model.predict(data['inputs'], data['data_samples'])
     assert [int(p.pred_label) for p in preds] == labels[:len(preds)]
-    assert all(float(p.pred_score.sum()) == pytest.approx(1.0)
-               for p in preds)
+    assert all(float(p.pred_score.sum()) == pytest.approx(1.0) for p in preds)
 
 
 def test_prototypes_that_were_never_visited_are_refused(digits_root):

@@ -38,8 +38,8 @@ def test_one_mask_without_mi_equals_mmpretrain_mae(tiny_model_cfg):
     expected = loss_of(mae, data)['loss']
     losses = loss_of(mimae, data)
     assert set(losses) == {'loss_rec'}
-    assert losses['loss_rec'].item() == pytest.approx(expected.item(),
-                                                      abs=1e-6)
+    assert losses['loss_rec'].item() == pytest.approx(
+        expected.item(), abs=1e-6)
 
 
 def test_loss_keys_and_reconstruction_over_all_views(tiny_model_cfg):
@@ -69,8 +69,8 @@ def test_loss_keys_and_reconstruction_over_all_views(tiny_model_cfg):
             err = ((pred[row] - target)**2).mean(-1)
             total += (err * mask[row]).sum()
             count += mask[row].sum()
-    assert losses['loss_rec'].item() == pytest.approx((total / count).item(),
-                                                      rel=1e-5)
+    assert losses['loss_rec'].item() == pytest.approx(
+        (total / count).item(), rel=1e-5)
 
 
 def grads(model, loss):
@@ -101,9 +101,8 @@ def test_each_loss_moves_only_its_parameters(tiny_model_cfg):
     assert moved['backbone.patch_embed.projection.weight']
 
     moved = grads(model, losses['loss_mi_max'])
-    assert {part(n) for n, m in moved.items() if m} == {
-        'backbone', 'mi_max_head'
-    }
+    assert {part(n)
+            for n, m in moved.items() if m} == {'backbone', 'mi_max_head'}
 
     moved = grads(model, losses['loss_rec'])
     assert {part(n) for n, m in moved.items() if m} == {'backbone', 'neck'}
