@@ -62,3 +62,34 @@ def add_metrics_file(cfg: Config, out_file: str) -> None:
         *(cfg.get('custom_hooks') or []),
         dict(type='MetricsFileHook', out_file=osp.abspath(out_file))
     ]
+
+
+# mmengine's visualization backends, by the name the tools take.
+VIS_BACKENDS = {
+    'tensorboard': 'TensorboardVisBackend',  # pip install tensorboard
+    'wandb': 'WandbVisBackend',  # pip install wandb; wandb login
+    'mlflow': 'MLflowVisBackend',  # pip install mlflow
+}
+
+
+def add_vis_backends(cfg: Config, names: Sequence[str]) -> None:
+    """Log scalars (losses, lr, the MI diagnostics) to more backends.
+
+    Appends mmengine's TensorBoard, W&B or MLflow backend to the config's
+    visualizer, after the local files it already writes; the config keeps
+    its own visualizer type (MMPretrain's, MMDet's or MMSeg's). TensorBoard
+    writes to ``<work_dir>/<timestamp>/vis_data``.
+
+    Raises:
+        ValueError: for a name that is not in :data:`VIS_BACKENDS`.
+    """
+    unknown = sorted(set(names) - set(VIS_BACKENDS))
+    if unknown:
+        raise ValueError(f'unknown visualization backend(s) {unknown}; '
+                         f'known: {sorted(VIS_BACKENDS)}')
+    visualizer = cfg.get('visualizer') or dict(type='Visualizer')
+    backends = list(
+        visualizer.get('vis_backends') or [dict(type='LocalVisBackend')])
+    backends += [dict(type=VIS_BACKENDS[name]) for name in names]
+    visualizer['vis_backends'] = backends
+    cfg.visualizer = visualizer

@@ -49,6 +49,12 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='rebuild the results from the finished cells, run nothing')
     parser.add_argument(
+        '--vis-backend',
+        nargs='+',
+        default=[],
+        choices=['tensorboard', 'wandb', 'mlflow'],
+        help='every cell also logs to TensorBoard, W&B or MLflow')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -77,7 +83,10 @@ def main() -> int:
     except SuiteError as error:
         print(f'benchmark: {error}', file=sys.stderr)
         return 2
-    runner = CellRunner(suite, log=lambda line: print(line, flush=True))
+    runner = CellRunner(
+        suite,
+        log=lambda line: print(line, flush=True),
+        vis_backends=args.vis_backend)
     if args.dry_run:
         run_suite(runner, dry_run=True)
         return 0

@@ -14,8 +14,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
-from mimae.runner_config import add_metrics_file  # noqa: E501
-from mimae.runner_config import check_data_roots
+from mimae.runner_config import (add_metrics_file, add_vis_backends,
+                                 check_data_roots)
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,6 +38,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--metrics-out', help='write the metrics to this JSON file')
     parser.add_argument(
+        '--vis-backend',
+        nargs='+',
+        default=[],
+        choices=['tensorboard', 'wandb', 'mlflow'],
+        help='also log to TensorBoard, Weights & Biases or MLflow')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -59,6 +65,7 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     if args.metrics_out is not None:
         add_metrics_file(cfg, args.metrics_out)
+    add_vis_backends(cfg, args.vis_backend)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -15,7 +15,8 @@ from mmengine.runner import Runner
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 from mimae.engine.resume_checkpoint import resume_checkpoint
-from mimae.runner_config import add_metrics_file, check_data_roots
+from mimae.runner_config import (add_metrics_file, add_vis_backends,
+                                 check_data_roots)
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,6 +56,12 @@ def parse_args() -> argparse.Namespace:
         '--metrics-out',
         help='write the last validation metrics to this JSON file')
     parser.add_argument(
+        '--vis-backend',
+        nargs='+',
+        default=[],
+        choices=['tensorboard', 'wandb', 'mlflow'],
+        help='also log to TensorBoard, Weights & Biases or MLflow')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -76,9 +83,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.amp and cfg.optim_wrapper.get('type') not in (
+            'AmpOptimWrapper', 'AutoAmpOptimWrapper'):
+        # bf16 where the GPU has it, fp16 with loss scaling where not.
+        cfg.optim_wrapper.type = 'AutoAmpOptimWrapper'
     if args.resume is None and int(
             os.environ.get('TORCHELASTIC_RESTART_COUNT', 0)) > 0:
         # torchrun restarted the processes (dist_train.sh MAX_RESTARTS).
@@ -96,6 +104,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.merge_from_dict(args.cfg_options)
     if args.metrics_out is not None:
         add_metrics_file(cfg, args.metrics_out)
+    add_vis_backends(cfg, args.vis_backend)
     return cfg
 
 

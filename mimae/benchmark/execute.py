@@ -26,7 +26,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
@@ -72,14 +72,20 @@ class CellRunner:
         suite (Suite): The validated suite.
         python (str): Interpreter for the local launcher.
         log (Callable): Where progress lines go.
+        vis_backends (Sequence[str]): Passed to every cell as
+            ``--vis-backend`` (TensorBoard, W&B, MLflow).
     """
 
-    def __init__(self,
-                 suite: Suite,
-                 python: str = sys.executable,
-                 log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        suite: Suite,
+        python: str = sys.executable,
+        log: Callable[[str], None] = print,
+        vis_backends: Sequence[str] = ()
+    ) -> None:
         self.suite = suite
         self.python = python
+        self.vis_backends = list(vis_backends)
         self.log = log
         self.commit = git_commit()
         self._config_lock = threading.Lock()
@@ -131,6 +137,8 @@ class CellRunner:
         train = cell.kind == 'pretrain' or cell.task.mode == 'train'
         tool = 'train' if train else 'test'
         extra = ['--metrics-out', metrics]
+        if self.vis_backends:
+            extra += ['--vis-backend', *self.vis_backends]
         if kind == 'local':
             return [
                 self.python,
