@@ -19,6 +19,20 @@ from typing import Union
 from mmengine.fileio.backends import LocalBackend
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore, the only way
+    os.umask(mask)
+    return mask
+
+
 class AtomicLocalBackend(LocalBackend):
     """:class:`mmengine.fileio.LocalBackend` with atomic ``put``."""
 
@@ -29,6 +43,9 @@ class AtomicLocalBackend(LocalBackend):
         fd, tmp = tempfile.mkstemp(
             dir=directory, prefix=f'.{osp.basename(filepath)}.', suffix='.tmp')
         try:
+            # mkstemp creates the file 0600; give it the mode a plain
+            # open() would, so others can read checkpoints as before.
+            os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, 'wb') as f:
                 f.write(obj)
                 f.flush()
