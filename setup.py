@@ -1,7 +1,6 @@
 import os
 import os.path as osp
 import shutil
-import sys
 
 from setuptools import find_packages, setup
 
@@ -26,33 +25,26 @@ def read_version() -> str:
 
 
 def add_mim_extension() -> None:
-    """Put ``configs``, ``tools`` and ``model-index.yml`` in ``mimae/.mim``:
-    links to the repository for an editable install, copies for a wheel or
-    sdist, so ``mim download/train/test mimae ...`` find them."""
-    if {'develop', 'editable_wheel'} & set(sys.argv):
-        mode = 'symlink'
-    elif {'sdist', 'bdist_wheel', 'build', 'build_py'} & set(sys.argv):
-        mode = 'copy'
-    else:
-        return
+    """Link ``configs``, ``tools`` and ``model-index.yml`` into
+    ``mimae/.mim``, so ``mim download/train/test mimae ...`` and mmengine's
+    ``mimae::`` config references find them. An editable install reads the
+    repository through the links; building a wheel copies the files they
+    point to (setuptools follows links), and the links stay in place, so the
+    working tree never holds stale copies."""
     root = osp.dirname(osp.abspath(__file__))
     mim = osp.join(root, 'mimae', '.mim')
     os.makedirs(mim, exist_ok=True)
     for name in MIM_FILES:
         src, dst = osp.join(root, name), osp.join(mim, name)
-        if osp.islink(dst) or osp.isfile(dst):
+        if not osp.exists(src):  # building from an unpacked wheel or sdist
+            continue
+        if osp.islink(dst):
+            continue
+        if osp.isfile(dst):
             os.remove(dst)
         elif osp.isdir(dst):
-            shutil.rmtree(dst)
-        if mode == 'symlink':
-            os.symlink(osp.relpath(src, mim), dst)
-        elif osp.isdir(src):
-            shutil.copytree(
-                src,
-                dst,
-                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
-        else:
-            shutil.copyfile(src, dst)
+            shutil.rmtree(dst)  # copies left by an older setup.py
+        os.symlink(osp.relpath(src, mim), dst)
 
 
 add_mim_extension()

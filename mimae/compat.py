@@ -63,6 +63,17 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    included) cannot trace one and fails with "'UserDefinedDictVariable'
    object has no attribute 'items'". After an optimizer wrapper is built its
    groups are turned into plain dicts, in the same list.
+9. ``mimae_config_package``: mmengine resolves ``_base_ = 'PKG::path'``
+   (and ``Config.fromfile('PKG::path')``) only for the packages in its
+   ``MODULE2PACKAGE`` table, which lists OpenMMLab's own; for any other it
+   stops with "mmengine does not support to load mimae config". ``mimae``
+   is added to the table, so configs of other projects can build on
+   ``mimae::pretrain/...`` (read from the installed package's ``.mim``).
+   It takes effect once ``mimae`` is imported: mimae's tools (and ``mim
+   train/test mimae ...``, which run them) do that before reading a config.
+   mmengine finds a package's files at its distribution's location plus the
+   package name; for an editable install (PEP 660) that place does not
+   exist, so there the package's own import location is used instead.
 """
 import builtins
 import copy
@@ -264,6 +275,27 @@ def fix_plain_param_groups() -> bool:
     return True
 
 
+def fix_mimae_config_package() -> bool:
+    """Let mmengine resolve ``mimae::`` config references."""
+    from mmengine.config import config
+    from mmengine.config.utils import MODULE2PACKAGE
+    if MODULE2PACKAGE.get('mimae') == 'mimae':
+        return False  # an mmengine release that knows mimae
+    MODULE2PACKAGE['mimae'] = 'mimae'
+    installed_path = config.get_installed_path
+
+    def get_installed_path(package: str) -> str:
+        path = installed_path(package)
+        if not osp.isdir(path):  # an editable install
+            spec = importlib.util.find_spec(package)
+            if spec is not None and spec.origin is not None:
+                return osp.dirname(spec.origin)
+        return path
+
+    config.get_installed_path = get_installed_path
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
     'safe_checkpoint_loading': fix_safe_checkpoint_loading,
@@ -273,6 +305,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'atomic_local_backend': fix_atomic_local_backend,
     'atomic_last_checkpoint': fix_atomic_last_checkpoint,
     'plain_param_groups': fix_plain_param_groups,
+    'mimae_config_package': fix_mimae_config_package,
 }
 
 

@@ -14,12 +14,14 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CPU_ONLY = not torch.cuda.is_available()
 
 
-def run_python(code: str, env: dict = None) -> subprocess.CompletedProcess:
+def run_python(code: str,
+               env: dict = None,
+               cwd: str = REPO_ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, '-c', textwrap.dedent(code)],
         capture_output=True,
         text=True,
-        cwd=REPO_ROOT,
+        cwd=cwd,
         env=dict(os.environ, **(env or {})),
         timeout=300)
 
@@ -31,7 +33,7 @@ def test_every_needed_fix_is_applied():
     # fixes are for machines without CUDA. On a GPU machine those stay off.
     expected = {
         'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend',
-        'atomic_last_checkpoint', 'plain_param_groups'
+        'atomic_last_checkpoint', 'plain_param_groups', 'mimae_config_package'
     }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
@@ -200,3 +202,25 @@ def test_optimizer_param_groups_are_plain_dicts():
         print(type(w.optimizer.param_groups[0]).__name__)
         ''')
     assert bare.stdout.split()[-1] == ConfigDict.__name__, bare.stderr
+
+
+def test_configs_can_build_on_mimae_configs(tmp_path):
+    """``_base_ = 'mimae::...'`` resolves, here through the editable install,
+    run from outside the repository (the wheel's case is
+    tests/test_wheel.py); mmengine alone refuses it."""
+    (tmp_path / 'user.py').write_text(
+        "_base_ = 'mimae::pretrain/mimae_vitb.py'\n"
+        'model = dict(backbone=dict(num_masks=2))\n')
+    code = f"""
+        from mmengine.config import Config
+        cfg = Config.fromfile({str(tmp_path / 'user.py')!r})
+        print(cfg.model.type, cfg.model.backbone.num_masks,
+              cfg.model.backbone.arch)
+    """
+    fixed = run_python(
+        'import mimae\n' + textwrap.dedent(code), cwd=str(tmp_path))
+    assert fixed.returncode == 0, fixed.stderr[-3000:]
+    assert fixed.stdout.split() == ['MIMAE', '2', 'b']
+    bare = run_python(code, cwd=str(tmp_path))
+    assert bare.returncode != 0
+    assert 'does not support to load mimae config' in bare.stderr
