@@ -21,7 +21,7 @@ def test_config_parses_with_a_model_and_data(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmpretrain'
     assert 'mimae' in cfg.custom_imports.imports
-    assert cfg.model.type in ('MIMAE', 'MAE')
+    assert cfg.model.type in ('MIMAE', 'MAE', 'MFF')
     assert cfg.train_dataloader.dataset.type == 'ImageNet'
 
 

@@ -186,3 +186,25 @@ def test_bad_suite_exits_2_naming_the_entry(tmp_path):
         text=True)
     assert result.returncode == 2
     assert "arms[0] ('x'): config 'nope.py' does not exist" in result.stderr
+
+
+def test_another_mim_method_runs_as_an_arm(benchmark_data, tmp_path):
+    """docs/adding_a_method.md's example: MMPretrain's MFF as a suite arm,
+    its checkpoint evaluated by k-NN through the strict key check (told
+    about MFF's pre-training-only fusion weights by the suite file)."""
+    work_dir = str(tmp_path / 'suite')
+    run_tool([
+        'tools/benchmark.py', 'configs/benchmark/mff_digits.py', '--work-dir',
+        work_dir, '--cfg-options', 'seeds=[0]', 'only_arms=[mff]',
+        'reference_arm=mff', 'only_tasks=[knn]', 'pretrain_epochs=10',
+        'pretrain_cfg_options.train_dataloader.dataset.ann_file='
+        'meta/train_10percent.txt',
+        'tasks.0.cfg_options.test_dataloader.dataset.indices=60'
+    ])
+    with open(osp.join(work_dir, 'results.json')) as f:
+        results = json.load(f)
+    row, = results['rows']
+    assert (row['arm'], row['task'], row['n'],
+            row['n_failed']) == ('mff', 'knn', 1, 0)
+    # A real k-NN score on 60 queries of 10 classes (chance: 10%).
+    assert row['mean'] > 20, row

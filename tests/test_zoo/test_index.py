@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 import yaml
-from tests_support import REPO_ROOT, run_tool
+from tests_support import REPO_ROOT
 
 from mimae.zoo import expected_hash, find_model, list_models, load_index
 from mimae.zoo.index import project_root
@@ -90,7 +90,3 @@ def test_a_name_defined_twice_is_refused(zoo_cache, tmp_path, monkeypatch):
                        team_index(str(tmp_path), 'mae_pretrain_vit_base'))
     with pytest.raises(ValueError, match='mae_pretrain_vit_base.*both'):
         list_models()
-
-
-def test_the_readme_table_is_generated_from_the_index():
-    run_tool(['tools/misc/model_zoo_table.py', '--check', 'README.md'])

@@ -1,8 +1,9 @@
-"""The README's model-zoo table, generated from the model index.
+"""The model-zoo table of the README and docs/model_zoo.md, generated
+from the model index.
 
     python tools/misc/model_zoo_table.py             # print it
-    python tools/misc/model_zoo_table.py --update README.md
-    python tools/misc/model_zoo_table.py --check README.md   # exit 1 if stale
+    python tools/misc/model_zoo_table.py --update README.md docs/model_zoo.md
+    python tools/misc/model_zoo_table.py --check README.md docs/model_zoo.md
 
 Parameters are counted by building each config's model on torch's ``meta``
 device (no memory, no weights). The hash is what the Weights URL promises
@@ -16,11 +17,9 @@ import sys
 import torch
 
 from mimae.apis import get_config
+from mimae.utils.generated_markdown import update_files
 from mimae.zoo import expected_hash, load_index
 from mimae.zoo.index import project_root
-
-START = '<!-- model-zoo-table: start (tools/misc/model_zoo_table.py) -->'
-END = '<!-- model-zoo-table: end -->'
 
 
 def parameters(row) -> str:
@@ -71,32 +70,19 @@ def table() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
-    group.add_argument('--update', metavar='MARKDOWN')
-    group.add_argument('--check', metavar='MARKDOWN')
+    group.add_argument('--update', nargs='+', metavar='MARKDOWN')
+    group.add_argument('--check', nargs='+', metavar='MARKDOWN')
     args = parser.parse_args()
     text = table()
-    target = args.update or args.check
-    if not target:
+    if not (args.update or args.check):
         print(text)
         return 0
-    with open(target) as f:
-        doc = f.read()
-    if START not in doc or END not in doc:
-        print(f'{target} has no {START} ... {END} section', file=sys.stderr)
-        return 1
-    head, rest = doc.split(START, 1)
-    new = head + START + '\n' + text + '\n' + END + rest.split(END, 1)[1]
-    if args.check:
-        if new != doc:
-            print(
-                f'{target}: the model-zoo table is stale; run '
-                f'tools/misc/model_zoo_table.py --update {target}',
-                file=sys.stderr)
-            return 1
-        return 0
-    with open(target, 'w') as f:
-        f.write(new)
-    return 0
+    return update_files(
+        args.update or args.check,
+        'model-zoo-table',
+        'tools/misc/model_zoo_table.py',
+        text,
+        check=bool(args.check))
 
 
 if __name__ == '__main__':
