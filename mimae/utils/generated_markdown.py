@@ -8,8 +8,9 @@ is stale::
     ...
     <!-- model-zoo-table: end -->
 """
+import argparse
 import sys
-from typing import Iterable, Tuple
+from typing import Callable, Iterable, Optional, Sequence, Tuple
 
 
 def markers(name: str, tool: str) -> Tuple[str, str]:
@@ -62,3 +63,23 @@ def update_files(paths: Iterable[str], name: str, tool: str, body: str,
             with open(path, 'w', encoding='utf-8') as f:
                 f.write(new)
     return status
+
+
+def main(description: str,
+         name: str,
+         tool: str,
+         render: Callable[[], str],
+         argv: Optional[Sequence[str]] = None) -> int:
+    """The command line of a tool that writes section ``name``: print it,
+    ``--update FILE...`` or ``--check FILE...`` (exit 1 if stale)."""
+    parser = argparse.ArgumentParser(description=description)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--update', nargs='+', metavar='MARKDOWN')
+    group.add_argument('--check', nargs='+', metavar='MARKDOWN')
+    args = parser.parse_args(argv)
+    text = render()
+    if not (args.update or args.check):
+        print(text)
+        return 0
+    return update_files(
+        args.update or args.check, name, tool, text, check=bool(args.check))

@@ -10,14 +10,13 @@ device (no memory, no weights). The hash is what the Weights URL promises
 (see mimae.zoo.download); the table says which algorithm and how many hex
 digits, since that is all some publishers give.
 """
-import argparse
 import os.path as osp
 import sys
 
 import torch
 
 from mimae.apis import get_config
-from mimae.utils.generated_markdown import update_files
+from mimae.utils import generated_markdown
 from mimae.zoo import expected_hash, load_index
 from mimae.zoo.index import project_root
 
@@ -67,23 +66,7 @@ def table() -> str:
     return '\n'.join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument('--update', nargs='+', metavar='MARKDOWN')
-    group.add_argument('--check', nargs='+', metavar='MARKDOWN')
-    args = parser.parse_args()
-    text = table()
-    if not (args.update or args.check):
-        print(text)
-        return 0
-    return update_files(
-        args.update or args.check,
-        'model-zoo-table',
-        'tools/misc/model_zoo_table.py',
-        text,
-        check=bool(args.check))
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(
+        generated_markdown.main(__doc__.splitlines()[0], 'model-zoo-table',
+                                'tools/misc/model_zoo_table.py', table))

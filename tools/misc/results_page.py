@@ -18,13 +18,12 @@ command), its results tables as the tool wrote them, any further tables
 published under ``<suite>_*.md`` (e.g. ``rank_arms.py``'s ranking) and its
 plots. Nothing in the section is typed by hand.
 """
-import argparse
 import glob
 import os.path as osp
 import sys
 from typing import List
 
-from mimae.utils.generated_markdown import update_files
+from mimae.utils import generated_markdown
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = 'tools/misc/results_page.py'
@@ -91,23 +90,7 @@ def section(docs: str = osp.join(ROOT, 'docs')) -> str:
     return '\n'.join(out)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument('--update', nargs='+', metavar='MARKDOWN')
-    group.add_argument('--check', nargs='+', metavar='MARKDOWN')
-    args = parser.parse_args()
-    text = section()
-    if not (args.update or args.check):
-        print(text)
-        return 0
-    return update_files(
-        args.update or args.check,
-        'benchmark-results',
-        TOOL,
-        text,
-        check=bool(args.check))
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(
+        generated_markdown.main(__doc__.splitlines()[0], 'benchmark-results',
+                                TOOL, section))
