@@ -6,6 +6,7 @@ import os.path as osp
 import mmcv
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from tests_support import run_tool
 
@@ -15,7 +16,10 @@ from mimae.visualization import reconstruct
 @pytest.fixture
 def model(tiny_model_cfg):
     torch.manual_seed(0)
-    model = MODELS.build(tiny_model_cfg)
+    # Earlier tests in this process may leave mmdet or mmseg the default
+    # scope, where the registry would look for MIMAE.
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(tiny_model_cfg)
     model.init_weights()
     return model.eval()
 
