@@ -64,8 +64,9 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    object has no attribute 'items'". After an optimizer wrapper is built its
    groups are turned into plain dicts, in the same list.
 9. ``mimae_config_package``: mmengine resolves ``_base_ = 'PKG::path'``
-   only for the packages in its ``MODULE2PACKAGE`` table, which lists OpenMMLab's own; for any other it
-   stops with "mmengine does not support to load mimae config". ``mimae``
+   only for the packages in its ``MODULE2PACKAGE`` table, which lists
+   OpenMMLab's own; for any other it stops with "mmengine does not support
+   to load mimae config". ``mimae``
    is added to the table, so configs of other projects can build on
    ``mimae::pretrain/...`` (read from the installed package's ``.mim``).
    It takes effect once ``mimae`` is imported: mimae's tools (and ``mim
