@@ -4,15 +4,13 @@ that holds none of the repository ``mim train mimae ...`` runs a config
 that builds on ``mimae::pretrain/...`` with the tools and configs shipped
 in the package's ``.mim``."""
 import glob
-import os
 import os.path as osp
 import shutil
-import subprocess
 import sys
 import sysconfig
 
 import pytest
-from tests_support import REPO_ROOT
+from tests_support import REPO_ROOT, run_tool
 
 TINY = 'pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py'
 # What a copy of the repository needs to build from; the rest (virtual
@@ -21,48 +19,36 @@ NOT_SOURCES = ('.git', '.venv', 'data', 'work_dirs', 'build', 'dist', '.mim',
                '*.egg-info', '__pycache__', '.pytest_cache')
 
 
-def run(cmd, **kwargs):
-    result = subprocess.run([str(c) for c in cmd],
-                            capture_output=True,
-                            text=True,
-                            timeout=600,
-                            **kwargs)
-    assert result.returncode == 0, (f'{cmd}\n' + result.stdout[-3000:] +
-                                    result.stderr[-3000:])
-    return result
-
-
 @pytest.fixture(scope='module')
 def installed(tmp_path_factory):
     """The wheel built from a copy of the sources, installed in a new venv
     that reuses this environment's stack through a ``.pth`` path line (no
-    download); returns the venv's interpreter."""
+    download); returns the venv's interpreter and its site-packages."""
     tmp = tmp_path_factory.mktemp('wheel')
     src, dist, venv = tmp / 'src', tmp / 'dist', tmp / 'venv'
     shutil.copytree(
         REPO_ROOT, src, ignore=shutil.ignore_patterns(*NOT_SOURCES))
-    run([
+    run_tool([
         sys.executable, '-m', 'build', '--wheel', '--no-isolation', '--outdir',
         dist, src
     ])
     wheel, = glob.glob(str(dist / 'mimae-*.whl'))
-    run([sys.executable, '-m', 'venv', venv])
+    run_tool([sys.executable, '-m', 'venv', venv])
     python = venv / 'bin' / 'python'
-    site = run([
+    site = run_tool([
         python, '-c', 'import sysconfig; print(sysconfig.get_path("purelib"))'
     ]).stdout.strip()
     # A path line adds the directory without running its own .pth files, so
     # the repository's editable install of mimae stays out of the way.
     with open(osp.join(site, 'stack.pth'), 'w') as f:
         f.write(sysconfig.get_path('purelib') + '\n')
-    run([python, '-m', 'pip', 'install', '--no-deps', '--no-index', wheel])
+    run_tool(
+        [python, '-m', 'pip', 'install', '--no-deps', '--no-index', wheel])
     return python, site
 
 
-def user_env():
-    env = dict(os.environ)
-    env.pop('PYTHONPATH', None)
-    return env
+# As a user's shell has it: nothing of the repository on the path.
+USER_ENV = dict(PYTHONPATH='')
 
 
 def test_the_wheel_ships_configs_tools_and_the_model_index(installed):
@@ -80,15 +66,15 @@ def test_mim_trains_a_user_config_built_on_mimae(installed, digits_root,
     (tmp_path / 'my_mimae.py').write_text(
         f"_base_ = 'mimae::{TINY}'\n"
         'model = dict(backbone=dict(num_masks=2))\n')
-    result = run([
+    result = run_tool([
         python, '-m', 'mim', 'train', 'mimae', 'my_mimae.py', '--work-dir',
         'run', '--cfg-options',
         f'train_dataloader.dataset.data_root={digits_root}',
         'train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False'
     ],
-                 cwd=tmp_path,
-                 env=user_env())
+                      cwd=tmp_path,
+                      env=USER_ENV)
     # mim ran the tool shipped in the wheel, not the repository's...
     assert osp.join(site, 'mimae', '.mim', 'tools',
                     'train.py') in result.stdout
@@ -96,7 +82,7 @@ def test_mim_trains_a_user_config_built_on_mimae(installed, digits_root,
     assert (tmp_path / 'run' / 'epoch_1.pth').is_file()
     dumped = (tmp_path / 'run' / 'my_mimae.py').read_text()
     assert 'num_masks=2' in dumped and "type='MIMAE'" in dumped
-    where = run([python, '-c', 'import mimae; print(mimae.__file__)'],
-                cwd=tmp_path,
-                env=user_env()).stdout
+    where = run_tool([python, '-c', 'import mimae; print(mimae.__file__)'],
+                     cwd=tmp_path,
+                     env=USER_ENV).stdout
     assert where.startswith(site), where

@@ -54,8 +54,9 @@ def tiny_pretrain_checkpoint(out_dir,
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def run_tool(args: list, env: dict = None):
-    """Run a command from the repository root; fail with its output.
+def run_tool(args: list, env: dict = None, cwd: str = None):
+    """Run a command from the repository root (or ``cwd``); fail with its
+    output.
 
     A ``.py`` script runs with this interpreter; ``$PYTHON`` tells the shell
     launchers (``tools/dist_*.sh``) the same.
@@ -71,7 +72,7 @@ def run_tool(args: list, env: dict = None):
         cmd.insert(0, sys.executable)
     result = subprocess.run(
         cmd,
-        cwd=REPO_ROOT,
+        cwd=cwd or REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=900,
