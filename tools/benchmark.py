@@ -91,7 +91,7 @@ def main() -> int:
         run_suite(runner, dry_run=True)
         return 0
     if args.report_only:
-        records = [runner.result(c) for c in suite.cells()]
+        records = [runner.current(c) for c in suite.cells()]
     else:
         records = run_suite(runner)
     summary = write_report(suite, records)

@@ -8,12 +8,23 @@ Every cell runs in its own folder ``<work_dir>/<cell key>/``::
     metrics.json  what the run's evaluation reported (MetricsFileHook)
     result.json   written last and atomically: the cell's record
 
-A cell whose ``result.json`` says ``done`` is skipped by a re-run; a killed
-suite therefore loses at most the cells that were running, which start
-again from scratch. A failed cell is recorded with its reason and log and
-the suite goes on; tasks of a failed pre-training are recorded as failed
-without running.
+A cell is reused by a re-run only while its definition is unchanged: its
+``result.json`` says ``done`` and holds the cell's fingerprint, a hash of
+what defines it (the merged config with every override and the seed, the
+tool that runs it, and for a task the fingerprint of the pre-training it
+starts from). Change a config, an override or an arm, and the cells it
+defines run again (a record without a fingerprint, from an older version,
+counts as changed). A task whose ``metric`` changed is re-read from the
+metrics its run stored, and runs again if it never reported that metric:
+no number is ever labelled with a metric it was not measured as. The code's
+commit is recorded in every cell, not keyed (the report says when cells
+ran at different commits). A killed suite loses at most the cells that were
+running, which start again from scratch. A failed cell is recorded with
+its reason and log and the suite goes on; tasks of a failed pre-training
+are recorded as failed without running.
 """
+import copy
+import hashlib
 import json
 import math
 import os
@@ -89,6 +100,8 @@ class CellRunner:
         self.log = log
         self.commit = git_commit()
         self._config_lock = threading.Lock()
+        self._fingerprints: Dict[str, str] = {}
+        self._configs: Dict[str, Config] = {}
 
     # -- where things are --------------------------------------------------
     def cell_dir(self, cell: Cell) -> str:
@@ -98,33 +111,95 @@ class CellRunner:
         return osp.join(self.cell_dir(cell), 'result.json')
 
     def result(self, cell: Cell) -> Optional[dict]:
+        """The cell's record as stored, ``None`` if it never finished."""
         return read_json(self.result_path(cell))
 
+    def current(self, cell: Cell) -> Optional[dict]:
+        """The cell's record if it still describes the cell as defined now.
+
+        A finished record whose fingerprint differs (or is missing) is
+        stale: ``None``. A task record measured under another metric is
+        re-read from its stored metrics (and rewritten), or stale if the run
+        never reported the task's metric.
+        """
+        record = self.result(cell)
+        if not record or record.get('fingerprint') != self.fingerprint(cell):
+            return None
+        if cell.kind == 'task' and record.get('status') == 'done' and \
+                record.get('metric') != cell.task.metric:
+            metrics = record.get('metrics') or {}
+            if cell.task.metric not in metrics:
+                return None
+            record.update(
+                metric=cell.task.metric,
+                **self._scored(cell, metrics, record['log']))
+            write_json(record, self.result_path(cell))
+        return record
+
     def is_done(self, cell: Cell) -> bool:
-        result = self.result(cell)
-        return bool(result) and result.get('status') == 'done'
+        record = self.current(cell)
+        return bool(record) and record.get('status') == 'done'
+
+    def fingerprint(self, cell: Cell) -> str:
+        """Hash of what defines the cell (see the module docstring)."""
+        if cell.key not in self._fingerprints:
+            upstream = cell.pretrain_cell
+            cfg = self._merged_config(cell, symbolic=True)
+            definition = dict(
+                tool=self._tool(cell),
+                config=cfg.to_dict(),
+                upstream=self.fingerprint(upstream) if upstream else None,
+                given=_file_identity(cell.arm.checkpoint))
+            text = json.dumps(definition, sort_keys=True, default=repr)
+            self._fingerprints[cell.key] = hashlib.sha256(
+                text.encode()).hexdigest()[:16]
+        return self._fingerprints[cell.key]
 
     # -- commands ----------------------------------------------------------
-    def checkpoint_of(self, cell: Cell) -> Optional[str]:
-        """The checkpoint a task cell starts from (None: random init)."""
+    def checkpoint_of(self,
+                      cell: Cell,
+                      symbolic: bool = False) -> Optional[str]:
+        """The checkpoint a task cell starts from (None: random init or
+        the raw input); ``symbolic``: the pre-training cell's name in place
+        of the file it wrote."""
         if cell.arm.checkpoint is not None:
             return cell.arm.checkpoint
         if not cell.arm.pretrains:
             return None
-        pretrain = self.result_path(Cell('pretrain', cell.arm, cell.seed))
-        record = read_json(pretrain) or {}
+        if symbolic:
+            return f'<checkpoint of {cell.depends_on}>'
+        record = self.result(cell.pretrain_cell) or {}
         return record.get('checkpoint') or osp.join(
             self.suite.work_dir, cell.depends_on, 'work', '<last checkpoint>')
 
-    def options(self, cell: Cell) -> dict:
+    def options(self, cell: Cell, symbolic: bool = False) -> dict:
         """Every config override of the cell, the seed included."""
         if cell.kind == 'pretrain':
             options = self.suite.pretrain_options(cell.arm)
         else:
-            options = self.suite.task_options(cell.task,
-                                              self.checkpoint_of(cell))
+            options = self.suite.task_options(
+                cell.task,
+                self.checkpoint_of(cell, symbolic),
+                raw_input=cell.arm.raw_input)
         options['randomness.seed'] = cell.seed
         return options
+
+    def _merged_config(self, cell: Cell, symbolic: bool = False) -> Config:
+        """The cell's config with every override applied."""
+        path = self._config_of(cell)
+        # mmengine's config loading (pkg_resources) is not thread-safe; a
+        # suite loads each config once.
+        with self._config_lock:
+            if path not in self._configs:
+                self._configs[path] = Config.fromfile(path)
+            cfg = copy.deepcopy(self._configs[path])
+        cfg.merge_from_dict(self.options(cell, symbolic))
+        return cfg
+
+    @staticmethod
+    def _tool(cell: Cell) -> str:
+        train = cell.kind == 'pretrain' or cell.task.mode == 'train'
+        return 'train' if train else 'test'
 
     def command(self, cell: Cell) -> List[str]:
         """The command line that runs the cell (its config dumped first)."""
@@ -134,8 +209,8 @@ class CellRunner:
         metrics = osp.join(folder, 'metrics.json')
         launcher = self.suite.launcher
         kind = launcher['type']
-        train = cell.kind == 'pretrain' or cell.task.mode == 'train'
-        tool = 'train' if train else 'test'
+        tool = self._tool(cell)
+        train = tool == 'train'
         extra = ['--metrics-out', metrics]
         if self.vis_backends:
             extra += ['--vis-backend', *self.vis_backends]
@@ -196,20 +271,24 @@ class CellRunner:
             cell=cell.key,
             kind=cell.kind,
             arm=cell.arm.name,
+            run=cell.arm.key,
+            budget=cell.arm.budget,
             task=cell.task.name if cell.task else None,
             seed=cell.seed,
             config=self._config_of(cell),
+            fingerprint=self.fingerprint(cell),
             git_commit=self.commit,
             log=osp.join(folder, 'run.log'))
         if cell.kind == 'pretrain':
             record.update(
                 num_masks=cell.arm.num_masks,
+                batch_unit=cell.arm.batch_unit,
+                images_per_step=cell.arm.batch_size,
                 epochs=cell.arm.epochs,
                 views_per_image=cell.arm.views_per_image)
         else:
             record.update(metric=cell.task.metric)
-        if cell.depends_on and not self.is_done(
-                Cell('pretrain', cell.arm, cell.seed)):
+        if cell.depends_on and not self.is_done(cell.pretrain_cell):
             record.update(
                 status='failed',
                 wall_time_s=0.0,
@@ -220,11 +299,7 @@ class CellRunner:
         if osp.isdir(folder):
             shutil.rmtree(folder)
         os.makedirs(folder)
-        # mmengine's config loading (pkg_resources) is not thread-safe.
-        with self._config_lock:
-            cfg = Config.fromfile(self._config_of(cell))
-            cfg.merge_from_dict(self.options(cell))
-            cfg.dump(osp.join(folder, 'config.py'))
+        self._merged_config(cell).dump(osp.join(folder, 'config.py'))
         command = self.command(cell)
         record['command'] = shlex.join(command)
         start = time.time()
@@ -273,7 +348,10 @@ class CellRunner:
             return dict(
                 status='failed',
                 reason=f'the run evaluated nothing (log: {log})')
-        reported = written['metrics']
+        return self._scored(cell, written['metrics'], log)
+
+    def _scored(self, cell: Cell, reported: dict, log: str) -> dict:
+        """Status and value of a task from the metrics its run reported."""
         metric = cell.task.metric
         if not reported and metric.startswith('coco/'):
             # mmdet's CocoMetric reports nothing when the model detected
@@ -297,6 +375,14 @@ class CellRunner:
                 metrics=reported,
                 reason=f'{metric} is {value} (training diverged?)')
         return dict(status='done', metrics=reported, value=value)
+
+
+def _file_identity(path: Optional[str]) -> Optional[list]:
+    """A given checkpoint's path, size and modification time."""
+    if path is None or not osp.isfile(path):
+        return None if path is None else [path]
+    stat = os.stat(path)
+    return [path, stat.st_size, int(stat.st_mtime)]
 
 
 def find_scalars(work_dir: str) -> Optional[str]:
@@ -351,6 +437,13 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
             runner.log(runner.describe(cell))
         return []
     todo = [c for c in cells if not runner.is_done(c)]
+    stale = [
+        c for c in todo if (runner.result(c) or {}).get('status') == 'done'
+    ]
+    if stale:
+        runner.log(f'[benchmark] {len(stale)} finished cell(s) changed '
+                   'definition (config, overrides, upstream pre-training or '
+                   f'metric) and run again, e.g. {stale[0].key}')
     skipped = len(cells) - len(todo)
     if skipped:
         runner.log(f'[benchmark] {skipped} of {len(cells)} cells already '
@@ -376,7 +469,7 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
             for future in done:
                 cell = running.pop(future)
                 progress.update(cell, future.result())
-    return [runner.result(c) for c in cells]
+    return [runner.current(c) for c in cells]
 
 
 def longest_first(cells: List[Cell],

@@ -1,4 +1,5 @@
 from .mimae_vit import MIMAEViT
+from .raw_pixels import RawPixels
 from .vitdet import ViTDet
 
-__all__ = ['MIMAEViT', 'ViTDet']
+__all__ = ['MIMAEViT', 'RawPixels', 'ViTDet']
