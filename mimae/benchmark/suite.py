@@ -32,7 +32,8 @@ A suite is an mmengine config (``configs/benchmark/*.py``) with these keys:
   ``<init_cfg_key>.checkpoint``; the random arm sets ``<init_cfg_key>=None``.
   ``gpus`` overrides the launcher's (ViTDet's Mask R-CNN batch of 64 is 16
   GPUs x 4). ``raw_input`` (frozen-feature tasks): the overrides that put
-  :class:`RawPixels` in place of the encoder; the suite then adds the
+  :class:`RawPixels` in place of the encoder (a dict value replaces the
+  config's entry whole); the suite then adds the
   ``pixels`` arm, which runs this task on the raw input with the same data,
   preprocessing, classifier and metric. ``on_budgets='largest'`` runs the
   task on each arm's largest budget only (the costly tasks; default
@@ -45,9 +46,9 @@ A suite is an mmengine config (``configs/benchmark/*.py``) with these keys:
   ``dict(type='pytorch', gpus=8)`` uses ``tools/dist_train.sh`` /
   ``dist_test.sh``; ``dict(type='slurm', partition=..., gpus=8)`` uses
   ``tools/slurm_train.sh`` / ``slurm_test.sh``.
-- ``only_arms`` / ``only_tasks`` (optional): run just these names (a
-  shorter suite from a longer one, e.g. ``--cfg-options
-  only_tasks=[knn,det]``).
+- ``only_arms`` / ``only_tasks`` / ``only_budgets`` (optional): run just
+  these names or budgets (a shorter suite from a longer one, e.g.
+  ``--cfg-options only_tasks=[knn,det] only_budgets=[32]``).
 - ``cfg_options`` (optional): overrides applied to every cell, and
   ``pretrain_cfg_options`` / ``task_cfg_options`` to one kind.
 - ``work_dir``: where every cell's folder and the results go.
@@ -297,6 +298,8 @@ class Suite:
             budgets=budgets)
         for entry in entries:
             suite.arms += suite._expand(entry['arm'], entry['budgets'])
+        suite.arms = _select_budgets(suite.arms, cfg.get('only_budgets'),
+                                     path)
         suite._check_equal_views()
         return suite
 
@@ -381,12 +384,18 @@ class Suite:
             **self.task_cfg_options,
             **task.cfg_options
         }
-        if checkpoint is None:
+        if raw_input:
+            # A dict replaces the config's entry whole (mmengine drops a
+            # `_delete_` written in the suite file when it loads the file).
+            options.update({
+                key: dict(value, _delete_=True) if isinstance(value, dict)
+                else value
+                for key, value in task.raw_input.items()
+            })
+        elif checkpoint is None:
             options[task.init_cfg_key] = None
         else:
             options[f'{task.init_cfg_key}.checkpoint'] = checkpoint
-        if raw_input:
-            options.update(task.raw_input)
         return options
 
     def arm_runs(self, name: str) -> List[Arm]:
@@ -587,7 +596,7 @@ def _check_labelled(cfg: Config, task: Task, where: str) -> None:
     if not task.raw_input:
         raise SuiteError(f'{where}: raw_input is empty; give the overrides '
                          "that replace the encoder, e.g. {'model.backbone': "
-                         "dict(_delete_=True, type='RawPixels')}.")
+                         "dict(type='RawPixels')}.")
     cfg = copy.deepcopy(cfg)
     cfg.merge_from_dict(task.cfg_options)
     evaluator = cfg.get('val_evaluator') or cfg.get('test_evaluator') or {}
@@ -620,6 +629,19 @@ def _select(items: list, names: Optional[list], key: str, path: str,
         raise SuiteError(f'{path}: {key} names {unknown}, which the suite '
                          f'does not have ({[name_of(i) for i in items]}).')
     return [item for item in items if name_of(item) in names]
+
+
+def _select_budgets(arms: List[Arm], budgets: Optional[list],
+                    path: str) -> List[Arm]:
+    """The runs at these budgets (all if None); arms without budgets stay."""
+    if budgets is None:
+        return arms
+    known = {a.budget for a in arms if a.budget is not None}
+    unknown = sorted(set(budgets) - known)
+    if unknown:
+        raise SuiteError(f'{path}: only_budgets names {unknown}, which no '
+                         f'arm has (budgets: {sorted(known)}).')
+    return [a for a in arms if a.budget is None or a.budget in budgets]
 
 
 def _lookup(cfg: Config, dotted: str) -> Any:

@@ -125,3 +125,11 @@ def test_a_new_metric_is_read_from_the_stored_metrics_or_runs_again(
     missing = runner_for(**{'tasks.0.metric': 'single-label/f1-score'})
     assert missing.current(cell(missing, knn.key)) is None
     assert osp.isfile(runner.result_path(knn))
+
+
+def test_the_pixels_cell_runs_the_task_with_the_encoder_replaced(runner_for):
+    runner = runner_for()
+    cfg = runner._merged_config(cell(runner, 'task/knn/pixels/seed0'))
+    assert cfg.model.image_encoder == dict(type='RawPixels')
+    assert cfg.model.type == 'WeightedKNNClassifier'
+    assert cfg.randomness.seed == 0

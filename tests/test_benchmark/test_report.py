@@ -187,7 +187,7 @@ def budget_suite(tmp_path, seeds=(0, 1, 2)):
     body = body.replace(
         "init_cfg_key='model.image_encoder.init_cfg'),",
         "init_cfg_key='model.image_encoder.init_cfg', raw_input={"
-        "'model.image_encoder': dict(_delete_=True, type='RawPixels')}),")
+        "'model.image_encoder': dict(type='RawPixels')}),")
     return Suite.fromfile(
         write_suite(tmp_path, body),
         work_dir=str(tmp_path / 'out'),

@@ -140,7 +140,7 @@ def test_bad_suites_are_refused_naming_the_entry(tmp_path, change, message):
 
 RAW_KNN = ("init_cfg_key='model.image_encoder.init_cfg'),",
            "init_cfg_key='model.image_encoder.init_cfg', raw_input={"
-           "'model.image_encoder': dict(_delete_=True, type='RawPixels')}),")
+           "'model.image_encoder': dict(type='RawPixels')}),")
 
 
 def curve_body() -> str:
@@ -295,3 +295,13 @@ def test_costly_tasks_run_on_each_arms_largest_budget_only(tmp_path):
     with pytest.raises(SuiteError, match='on_budgets must be one of'):
         Suite.fromfile(
             write_suite(tmp_path, body.replace("'largest'", "'last'")))
+
+
+def test_only_budgets_cuts_the_curve(tmp_path):
+    path = write_suite(tmp_path, curve_body())
+    suite = Suite.fromfile(path, cfg_options={'only_budgets': [40]})
+    assert [a.key for a in suite.arms] == [
+        'random', 'pixels', 'mae/v40', 'mi-mae-views/v40', 'mi-mae/v40'
+    ]
+    with pytest.raises(SuiteError, match=r'only_budgets names \[12\]'):
+        Suite.fromfile(path, cfg_options={'only_budgets': [12]})

@@ -1,9 +1,11 @@
 """tools/benchmark.py end to end: the mini-benchmark suite, cut to seconds.
 
-Every arm and every task of ``configs/benchmark/mini_digits.py`` runs for
-real (one seed, a few iterations per cell, small data subsets), the suite is
-killed midway and resumed, and the results table must hold every arm and
-task. The full-scale suite is checked by its dry run.
+Every task of ``configs/benchmark/mini_digits.py`` runs for real on random
+init, the raw pixels, MAE and MI-MAE at two budgets, in both batch units
+(one seed, a few iterations per cell, small data subsets; the ablation arms
+are the same code path with a head set to None), the suite is killed midway
+and resumed, and the results must hold every run and task with the
+validity marks. The full-scale suite is checked by its dry run.
 """
 import json
 import os
@@ -18,10 +20,14 @@ from tests_support import REPO_ROOT, run_tool
 
 MINI = 'configs/benchmark/mini_digits.py'
 FULL = 'configs/benchmark/in1k_vit-base.py'
-ARMS = ['random', 'mae', 'mae-k4', 'max-mi', 'min-mi', 'mi-mae']
+ARMS = ['random', 'mae', 'mi-mae', 'mi-mae-vps']
+BUDGETS = [8, 32]
 TASKS = ['knn', 'linear', 'finetune', 'lowshot-10pct', 'det', 'seg']
+FROZEN = ['knn', 'linear']  # on every budget, and on the raw pixels
+RUNS = ['random', 'pixels'
+        ] + [f'{arm}/v{budget}' for arm in ARMS[1:] for budget in BUDGETS]
 
-# Seconds, not minutes: 143 pre-training images (40 K=1 epochs = 120
+# Seconds, not minutes: 143 pre-training images (32 K=1 epochs = 96
 # iterations), one epoch or two iterations per task, small val subsets.
 CLS_CUT = {
     'train_cfg': {
@@ -63,6 +69,8 @@ def _flatten(tree, prefix=''):
 def smoke_options():
     options = [
         'seeds=[0]',
+        f'only_arms={ARMS}'.replace("'", '').replace(' ', ''),
+        f'only_budgets={BUDGETS}'.replace(' ', ''),
         'pretrain_cfg_options.train_dataloader.dataset.ann_file='
         'meta/train_10percent.txt',
         'tasks.0.cfg_options.test_dataloader.dataset.indices=60',
@@ -124,7 +132,8 @@ def test_smoke_suite_is_killed_resumes_and_fills_the_table(
     proc = start(work_dir)
     out, _ = proc.communicate(timeout=1500)
     assert proc.returncode == 0, out[-5000:]
-    total = 5 + len(ARMS) * len(TASKS)
+    total = 3 * len(BUDGETS) + len(FROZEN) * len(RUNS) + (
+        len(TASKS) - len(FROZEN)) * len(ARMS)
     assert f'{len(finished)} of {total} cells already done' in out
     # The cells finished before the kill were not run again.
     after = done_cells(work_dir)
@@ -133,24 +142,40 @@ def test_smoke_suite_is_killed_resumes_and_fills_the_table(
 
     with open(osp.join(work_dir, 'results.json')) as f:
         results = json.load(f)
-    rows = {(r['arm'], r['task']): r for r in results['rows']}
-    assert set(rows) == {(a, t) for a in ARMS for t in TASKS}
+    rows = {(r['run'], r['task']): r for r in results['rows']}
+    largest = ['random'] + [f'{arm}/v32' for arm in ARMS[1:]]
+    assert set(rows) == {(r, t)
+                         for r in RUNS
+                         for t in FROZEN} | {(r, t)
+                                             for r in largest
+                                             for t in TASKS[2:]}
     assert all(r['n'] == 1 and r['n_failed'] == 0 for r in rows.values())
-    views = {a['name']: a['views_per_image'] for a in results['arms']}
-    assert views == dict(random=None, **{a: 40 for a in ARMS[1:]})
+    runs = {r['run']: r for r in results['runs']}
+    assert runs['mi-mae/v32']['epochs'] == runs['mi-mae-vps/v32']['epochs'] \
+        == 8
+    assert runs['mi-mae-vps/v32']['images_per_step'] == 16
+    # MI-MAE at 32 views took MAE-at-8-views' steps; views per step, MAE's.
+    knn = {r['run']: r for r in results['rows'] if r['task'] == 'knn'}
+    assert knn['mi-mae/v32']['steps_reference'] == 'mae/v8'
+    assert knn['mi-mae-vps/v32']['steps_reference'] == 'mae/v32'
+    # One seed cannot show that a column measures pre-training.
+    assert not any(v['measures'] for v in results['validity'].values())
     # Every cell's record says how to reproduce it.
     with open(
-            osp.join(work_dir, 'task', 'knn', 'mi-mae', 'seed0',
+            osp.join(work_dir, 'task', 'knn', 'mi-mae', 'v32', 'seed0',
                      'result.json')) as f:
         record = json.load(f)
     assert record['git_commit'] and record['wall_time_s'] > 0
+    assert record['fingerprint']
     assert osp.isfile(osp.join(osp.dirname(record['log']), 'config.py'))
     with open(osp.join(work_dir, 'results.md')) as f:
         table = f.read()
-    for arm in ARMS:
-        assert f'| {arm} |' in table
-    for name in ('results_tasks.png', 'results_pretrain_curves.png',
-                 'results.csv'):
+    for run in RUNS:
+        assert f'| {run.replace("/v", " @")} |' in table
+    assert 'knn (accuracy/top1) †' in table
+    assert 'fewer than 3: not established' in table
+    for name in ('results_tasks.png', 'results_budgets.png',
+                 'results_pretrain_curves.png', 'results.csv'):
         assert osp.getsize(osp.join(work_dir, name)) > 0
 
 

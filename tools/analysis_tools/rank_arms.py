@@ -3,9 +3,10 @@
     tools/analysis_tools/rank_arms.py work_dirs/benchmark/SUITE/results.json \
         --tasks knn linear lowshot-10pct
 
-The selection rule of the MI-weight sweep: for each arm, average the tasks'
-values seed by seed (seeds where every task finished), then the mean and
-sample std of those averages over seeds. Prints a Markdown table, best first.
+The selection rule of the MI-weight sweep: for each run (an arm at one
+budget), average the tasks' values seed by seed (seeds where every task
+finished), then the mean and sample std of those averages over seeds.
+Prints a Markdown table, best first.
 """
 import argparse
 import json
@@ -23,7 +24,8 @@ def main() -> None:
     values = {}
     for row in rows:
         if row['task'] in args.tasks:
-            values.setdefault(row['arm'], {})[row['task']] = row['values']
+            run = row.get('run', row['arm']).replace('/v', ' @')
+            values.setdefault(run, {})[row['task']] = row['values']
     ranked = []
     for arm, by_task in values.items():
         seeds = set.intersection(*(set(by_task.get(t, {}))

@@ -73,7 +73,9 @@ class WeightedKNNClassifier(ImageToImageRetriever):
         from mmengine.runner import Runner
         loader = Runner.build_dataloader(self.prototype)
         num = len(loader.dataset)
-        device = next(self.image_encoder.parameters()).device
+        # The preprocessor knows the model's device even when the encoder
+        # has no parameters (the raw-input floor, RawPixels).
+        device = self.data_preprocessor.device
         vecs = labels = None
         counts = torch.zeros(num, device=device)
         self.eval()

@@ -93,3 +93,17 @@ def test_bad_settings_are_refused():
         MODELS.build(dict(knn_cfg('x'), k=0))
     with pytest.raises(TypeError, match='dataloader config'):
         MODELS.build(dict(knn_cfg('x'), prototype='feats.pth'))
+
+
+def test_raw_pixels_are_an_encoder_without_parameters(digits_root):
+    """The raw-input floor: every prototype is its own flattened image."""
+    model = MODELS.build(
+        dict(knn_cfg(digits_root), image_encoder=dict(type='RawPixels')))
+    assert not list(model.parameters())
+    model.prepare_prototype()
+    from mmengine.runner import Runner
+    batch = next(iter(Runner.build_dataloader(model.prototype)))
+    inputs = model.data_preprocessor(batch, False)['inputs']
+    expected = torch.nn.functional.normalize(inputs.flatten(1), dim=1)
+    torch.testing.assert_close(model.prototype_vecs[:len(expected)], expected)
+    assert model.prototype_vecs.shape[1] == 3 * 32 * 32
