@@ -74,6 +74,18 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    mmengine finds a package's files at its distribution's location plus the
    package name; for an editable install (PEP 660) that place does not
    exist, so there the package's own import location is used instead.
+10. ``sync_bn_cpu``: torch's ``SyncBatchNorm`` (mmcv registers it as
+    ``SyncBN``) refuses CPU tensors in a distributed training step ("expected
+    input tensor to be on GPU"), so a config whose projector uses SyncBN
+    (the ViT-B/L pre-training configs and the tiny config that inherits
+    them) cannot train on CPU processes over gloo. Without CUDA, ``SyncBN``
+    in mmengine's ``MODELS`` becomes
+    :class:`mimae.models.utils.CPUSyncBatchNorm`, which computes the
+    statistics over the process group itself for CPU tensors (and runs
+    torch's ``SyncBatchNorm.forward`` for any other device). It is not a
+    ``torch.nn.SyncBatchNorm`` subclass: DDP refuses a CPU module holding
+    one. Not applied with CUDA, or on a torch whose ``SyncBatchNorm``
+    accepts CPU tensors.
 """
 import builtins
 import copy
@@ -296,6 +308,22 @@ def fix_mimae_config_package() -> bool:
     return True
 
 
+def fix_sync_bn_cpu() -> bool:
+    """Let ``SyncBN`` layers synchronise CPU tensors over gloo."""
+    import inspect
+    if torch.cuda.is_available():
+        return False
+    source = inspect.getsource(torch.nn.SyncBatchNorm.forward)
+    if 'expected input tensor to be on GPU' not in source:
+        return False  # a torch that synchronises CPU tensors itself
+    import mmcv.cnn  # noqa: F401 (registers torch's SyncBN first)
+    from mmengine.registry import MODELS
+
+    from .models.utils.sync_batchnorm import CPUSyncBatchNorm
+    MODELS.register_module('SyncBN', module=CPUSyncBatchNorm, force=True)
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
     'safe_checkpoint_loading': fix_safe_checkpoint_loading,
@@ -306,6 +334,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'atomic_last_checkpoint': fix_atomic_last_checkpoint,
     'plain_param_groups': fix_plain_param_groups,
     'mimae_config_package': fix_mimae_config_package,
+    'sync_bn_cpu': fix_sync_bn_cpu,
 }
 
 

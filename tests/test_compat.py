@@ -38,7 +38,7 @@ def test_every_needed_fix_is_applied():
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
     if CPU_ONLY:
-        expected |= {'dist_init_cpu', 'ddp_cpu_device_ids'}
+        expected |= {'dist_init_cpu', 'ddp_cpu_device_ids', 'sync_bn_cpu'}
     assert set(compat.APPLIED) == expected
 
 
@@ -224,3 +224,140 @@ def test_configs_can_build_on_mimae_configs(tmp_path):
     bare = run_python(code, cwd=str(tmp_path))
     assert bare.returncode != 0
     assert 'does not support to load mimae config' in bare.stderr
+
+
+SYNC_BN_WORKER = """
+import sys, torch
+import mimae
+import torch.distributed as dist
+from mmcv.cnn import build_norm_layer
+dist.init_process_group('gloo')
+rank = dist.get_rank()
+data = torch.load(sys.argv[1])
+rows = slice(0, 4) if rank == 0 else slice(4, None)  # 4 and 6 samples
+x = data['x'][rows].clone().requires_grad_()
+bn = build_norm_layer(dict(type='SyncBN'), x.shape[1])[1]
+with torch.no_grad():
+    bn.weight.copy_(data['weight'])
+    bn.bias.copy_(data['bias'])
+try:
+    y = bn(x)
+except ValueError as error:
+    print(type(bn).__name__, 'refused:', error)
+    sys.exit(3)
+(y * data['w'][rows]).sum().backward()
+torch.save(
+    dict(y=y.detach(), grad=x.grad, weight_grad=bn.weight.grad,
+         bias_grad=bn.bias.grad, running_mean=bn.running_mean,
+         running_var=bn.running_var, steps=bn.num_batches_tracked,
+         kind=type(bn).__name__), sys.argv[2] % rank)
+dist.destroy_process_group()
+"""
+
+
+def run_two_ranks(code, args, port, env=None):
+    """``code`` as ranks 0 and 1 of a gloo group; their return codes and
+    output."""
+    base = dict(
+        os.environ,
+        WORLD_SIZE='2',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=port,
+        **(env or {}))
+    procs = [
+        subprocess.Popen([sys.executable, '-c', code, *args],
+                         env=dict(base, RANK=str(rank)),
+                         cwd=REPO_ROOT,
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT,
+                         text=True) for rank in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    return [(p.returncode, out) for p, out in zip(procs, outputs)]
+
+
+def sync_bn_data(path):
+    torch.manual_seed(0)
+    data = dict(
+        x=torch.randn(10, 3, 2) * 3 + 1,  # N x C x L: BN over N and L
+        w=torch.randn(10, 3, 2),
+        weight=torch.rand(3) + 0.5,
+        bias=torch.randn(3))
+    torch.save(data, path)
+    return data
+
+
+@pytest.mark.skipif(not CPU_ONLY, reason='CPU-only fixes')
+def test_sync_bn_needs_the_fix_on_cpu_processes(tmp_path, free_port):
+    """torch's SyncBatchNorm refuses CPU tensors under gloo: why the fix
+    exists (if this fails, torch does it now and the fix can go)."""
+    sync_bn_data(tmp_path / 'data.pt')
+    results = run_two_ranks(
+        SYNC_BN_WORKER,
+        [str(tmp_path / 'data.pt'),
+         str(tmp_path / 'out%d.pt')],
+        free_port,
+        env=dict(MIMAE_SKIP_FIXES='sync_bn_cpu'))
+    for code, out in results:
+        assert code == 3, out[-3000:]
+        assert ('SyncBatchNorm refused: SyncBatchNorm expected input tensor '
+                'to be on GPU') in out
+
+
+@pytest.mark.skipif(not CPU_ONLY, reason='CPU-only fixes')
+def test_sync_bn_on_cpu_processes_is_bn_over_the_global_batch(
+        tmp_path, free_port):
+    """Two gloo processes with 4 and 6 of 10 samples: outputs, running
+    statistics and gradients are those of one BN over all 10."""
+    data = sync_bn_data(tmp_path / 'data.pt')
+    results = run_two_ranks(
+        SYNC_BN_WORKER,
+        [str(tmp_path / 'data.pt'),
+         str(tmp_path / 'out%d.pt')], free_port)
+    for code, out in results:
+        assert code == 0, out[-3000:]
+    outs = [torch.load(tmp_path / f'out{r}.pt') for r in range(2)]
+    assert [o['kind'] for o in outs] == ['CPUSyncBatchNorm'] * 2
+
+    x = data['x'].clone().requires_grad_()
+    bn = torch.nn.BatchNorm1d(3)
+    with torch.no_grad():
+        bn.weight.copy_(data['weight'])
+        bn.bias.copy_(data['bias'])
+    y = bn(x)
+    # The global loss is the sum of the ranks' losses.
+    (y * data['w']).sum().backward()
+    close = dict(rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(
+        torch.cat([o['y'] for o in outs]), y.detach(), **close)
+    torch.testing.assert_close(
+        torch.cat([o['grad'] for o in outs]), x.grad, **close)
+    # Parameter gradients are local (DDP reduces them): they add up.
+    torch.testing.assert_close(outs[0]['weight_grad'] + outs[1]['weight_grad'],
+                               bn.weight.grad, **close)
+    torch.testing.assert_close(outs[0]['bias_grad'] + outs[1]['bias_grad'],
+                               bn.bias.grad, **close)
+    for out in outs:
+        torch.testing.assert_close(out['running_mean'], bn.running_mean,
+                                   **close)
+        torch.testing.assert_close(out['running_var'], bn.running_var, **close)
+        assert out['steps'].item() == 1
+
+
+def test_sync_bn_is_plain_bn_without_a_process_group():
+    """One process, no torch.distributed: SyncBN (torch's or mimae's) is
+    batch norm (mmengine's Runner also reverts torch's to batch norm), with
+    torch's SyncBatchNorm's state dict."""
+    from mmcv.cnn import build_norm_layer
+    torch.manual_seed(0)
+    x = torch.randn(8, 4)
+    sync = build_norm_layer(dict(type='SyncBN'), 4)[1]
+    plain = torch.nn.BatchNorm1d(4)
+    for _ in range(2):
+        torch.testing.assert_close(sync(x), plain(x))
+    torch.testing.assert_close(sync.running_var, plain.running_var)
+    assert sync.state_dict().keys() == torch.nn.SyncBatchNorm(
+        4).state_dict().keys()
+    sync.eval()
+    plain.eval()
+    torch.testing.assert_close(sync(x), plain(x))

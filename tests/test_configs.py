@@ -33,6 +33,8 @@ def test_vit_base_follows_the_mae_recipe_with_four_masks():
     assert (cfg.model.neck.decoder_embed_dim,
             cfg.model.neck.decoder_depth) == (512, 8)
     assert cfg.model.mi_max_head.temperature == 0.07
+    # The projector's BN over the global batch (InfoNCE gathers its keys).
+    assert cfg.model.mi_max_head.norm_cfg == dict(type='SyncBN')
     # 8 GPUs x 128 images x 4 accumulation steps = 4096 images per update.
     assert 8 * cfg.train_dataloader.batch_size * \
         cfg.optim_wrapper.accumulative_counts == 4096
@@ -90,6 +92,8 @@ def test_ablations(name, num_masks, max_mi, min_mi):
     assert cfg.model.backbone.num_masks == num_masks
     assert (cfg.model.mi_max_head is not None) == max_mi
     assert (cfg.model.mi_min_head is not None) == min_mi
+    if max_mi:
+        assert cfg.model.mi_max_head.norm_cfg == dict(type='SyncBN')
 
 
 def test_vit_base_model_builds_and_computes_every_loss():

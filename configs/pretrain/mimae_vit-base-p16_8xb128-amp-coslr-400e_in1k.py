@@ -37,7 +37,14 @@ model = dict(
         hid_channels=2048,
         out_channels=256,
         temperature=0.07,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        # The projector's BN over the global batch, as in MoCo v3: InfoNCE
+        # gathers its keys from every process, so per-process BN would let
+        # a query and its positive share batch statistics that the other
+        # processes' negatives lack (a shortcut). One process: the Runner
+        # reverts SyncBN to plain BN; CPU processes over gloo: mimae.compat
+        # (sync_bn_cpu) synchronises it there too.
+        norm_cfg=dict(type='SyncBN')),
     mi_min_head=dict(
         type='MinMIHead', hid_channels=512, negatives='masks',
         loss_weight=1.0))

@@ -38,7 +38,13 @@ class MaxMIHead(BaseModule):
             ``ContrastiveHead``; its ``loss_weight`` is lambda_max, the
             weight of ``loss_mi_max``. Defaults to cross-entropy, weight 1.
         norm_cfg (dict): Projector norm. Defaults to ``BN1d``; use
-            ``SyncBN`` in multi-GPU configs for MoCo v3 behaviour.
+            ``SyncBN`` in multi-process configs, as the ViT-B/L configs
+            do: the keys are gathered from every process, and per-process
+            statistics would let a query and its positive share batch
+            statistics that the other processes' negatives lack (MoCo v3
+            uses SyncBN in its projectors). On CPU processes (gloo)
+            ``SyncBN`` is :class:`mimae.models.utils.CPUSyncBatchNorm`
+            (``mimae.compat``); in one process it is plain batch norm.
         init_cfg (dict, optional): Initialization config.
     """
 

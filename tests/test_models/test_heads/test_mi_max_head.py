@@ -144,3 +144,79 @@ def test_gathered_keys_carry_gradient_across_processes(tmp_path, free_port):
         full_loss.item(), rel=1e-5)
     grad = torch.cat([outs[0]['grad'], outs[1]['grad']], dim=1)
     torch.testing.assert_close(grad, 2 * z.grad, rtol=1e-4, atol=1e-6)
+
+
+SYNC_BN_WORKER = '''
+import sys, torch
+import mimae
+import torch.distributed as dist
+from mmpretrain.registry import MODELS
+dist.init_process_group('gloo')
+rank, world = dist.get_rank(), dist.get_world_size()
+feats_full = torch.load(sys.argv[1])
+B = feats_full.shape[1] // world
+feats = feats_full[:, rank * B:(rank + 1) * B].clone().requires_grad_()
+head = MODELS.build(dict(type='MaxMIHead', in_channels=8, hid_channels=16,
+                         out_channels=4, norm_cfg=dict(type='SyncBN')))
+head.load_state_dict(torch.load(sys.argv[2]))
+head.train()
+out = head.loss(feats)
+out['loss_mi_max'].backward()
+bn = head.projector.bn0
+torch.save(dict(loss=out['loss_mi_max'].detach(), grad=feats.grad,
+                running_mean=bn.running_mean, running_var=bn.running_var,
+                kind=type(bn).__name__), sys.argv[3] % rank)
+dist.destroy_process_group()
+'''
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(),
+    reason='CPU processes over gloo (mimae.compat sync_bn_cpu)')
+def test_sync_bn_projector_uses_both_processes_batch(tmp_path, free_port):
+    """The configs' projector (SyncBN) in two gloo processes with half the
+    images each is the single-process head with BN1d on all of them: the
+    same BN statistics, loss and (doubled, as above) gradient. Per-process
+    BN, the old default, fails this."""
+    torch.manual_seed(0)
+    feats_full = torch.randn(3, 8, 8) * 2 + 1  # K=3 x 8 images x C
+    torch.save(feats_full, tmp_path / 'feats.pt')
+    single = build(hid_channels=16, out_channels=4)  # BN1d
+    torch.save(single.state_dict(), tmp_path / 'head.pt')
+    env = dict(
+        os.environ,
+        WORLD_SIZE='2',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=free_port)
+    procs = [
+        subprocess.Popen([
+            sys.executable, '-c', SYNC_BN_WORKER,
+            str(tmp_path / 'feats.pt'),
+            str(tmp_path / 'head.pt'),
+            str(tmp_path / 'out%d.pt')
+        ],
+                         env=dict(env, RANK=str(r)),
+                         stderr=subprocess.PIPE,
+                         text=True) for r in range(2)
+    ]
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()[-6000:]
+    outs = [torch.load(tmp_path / f'out{r}.pt') for r in range(2)]
+    assert {o['kind'] for o in outs} == {'CPUSyncBatchNorm'}
+
+    feats = feats_full.clone().requires_grad_()
+    single.train()
+    full = single.loss(feats)
+    full['loss_mi_max'].backward()
+    bn = single.projector.bn0
+    for out in outs:
+        torch.testing.assert_close(out['running_mean'], bn.running_mean)
+        torch.testing.assert_close(out['running_var'], bn.running_var)
+    assert ((outs[0]['loss'] + outs[1]['loss']) / 2).item() == pytest.approx(
+        full['loss_mi_max'].item(), rel=1e-5)
+    grad = torch.cat([outs[0]['grad'], outs[1]['grad']], dim=1)
+    torch.testing.assert_close(grad, 2 * feats.grad, rtol=1e-4, atol=1e-6)
+    # Each process's own BN statistics differ from the global ones.
+    half = feats_full[:, :4].reshape(12, 8)
+    local = torch.nn.functional.linear(half, single.projector.fc0.weight)
+    assert not torch.allclose(0.1 * local.mean(0), bn.running_mean)

@@ -1,0 +1,3 @@
+from .sync_batchnorm import CPUSyncBatchNorm
+
+__all__ = ['CPUSyncBatchNorm']
