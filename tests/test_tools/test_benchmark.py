@@ -7,25 +7,33 @@ are the same code path with a head set to None), the suite is killed midway
 and resumed, and the results must hold every run and task with the
 validity marks. The full-scale suite is checked by its dry run.
 """
+import functools
 import json
 import os
 import os.path as osp
+import re
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
+from mmengine.config import Config
 from tests_support import REPO_ROOT, run_tool
 
 MINI = 'configs/benchmark/mini_digits.py'
 FULL = 'configs/benchmark/in1k_vit-base.py'
+FULL_ABLATIONS = 'configs/benchmark/in1k_vit-base_ablations.py'
 ARMS = ['random', 'mae', 'mi-mae', 'mi-mae-vps']
-BUDGETS = [8, 32]
+# MAE at 8 views is the equal-steps control of MI-MAE at 32 (images per
+# step). MI-MAE's smallest is 16: at 8 views its 2 epochs of 3 iterations
+# leave its 0.2-epoch warm-up no iteration (on the full data it has 4).
+BUDGETS = dict(mae=[8, 32], **{'mi-mae': [16, 32], 'mi-mae-vps': [16, 32]})
 TASKS = ['knn', 'linear', 'finetune', 'lowshot-10pct', 'det', 'seg']
 FROZEN = ['knn', 'linear']  # on every budget, and on the raw pixels
-RUNS = ['random', 'pixels'
-        ] + [f'{arm}/v{budget}' for arm in ARMS[1:] for budget in BUDGETS]
+RUNS = ['random', 'pixels'] + [
+    f'{arm}/v{budget}' for arm in ARMS[1:] for budget in BUDGETS[arm]
+]
 
 # Seconds, not minutes: 143 pre-training images (32 K=1 epochs = 96
 # iterations), one epoch or two iterations per task, small val subsets.
@@ -70,10 +78,14 @@ def smoke_options():
     options = [
         'seeds=[0]',
         f'only_arms={ARMS}'.replace("'", '').replace(' ', ''),
-        f'only_budgets={BUDGETS}'.replace(' ', ''),
         'pretrain_cfg_options.train_dataloader.dataset.ann_file='
         'meta/train_10percent.txt',
         'tasks.0.cfg_options.test_dataloader.dataset.indices=60',
+    ]
+    arms = [a['name'] for a in Config.fromfile(MINI).arms]
+    options += [
+        f'arms.{arms.index(arm)}.budgets={budgets}'.replace(' ', '')
+        for arm, budgets in BUDGETS.items()
     ]
     for index, cut in ((1, CLS_CUT), (2, CLS_CUT), (3, CLS_CUT), (4, ITER_CUT),
                        (5, ITER_CUT)):
@@ -132,8 +144,8 @@ def test_smoke_suite_is_killed_resumes_and_fills_the_table(
     proc = start(work_dir)
     out, _ = proc.communicate(timeout=1500)
     assert proc.returncode == 0, out[-5000:]
-    total = 3 * len(BUDGETS) + len(FROZEN) * len(RUNS) + (
-        len(TASKS) - len(FROZEN)) * len(ARMS)
+    total = len(RUNS) - 2 + len(FROZEN) * len(RUNS) + (len(TASKS) -
+                                                       len(FROZEN)) * len(ARMS)
     assert f'{len(finished)} of {total} cells already done' in out
     # The cells finished before the kill were not run again.
     after = done_cells(work_dir)
@@ -179,9 +191,25 @@ def test_smoke_suite_is_killed_resumes_and_fills_the_table(
         assert osp.getsize(osp.join(work_dir, name)) > 0
 
 
+@functools.lru_cache(maxsize=None)
+def dry_run(suite):
+    return run_tool(['tools/benchmark.py', suite, '--dry-run']).stdout
+
+
+def dry_run_cells(suite):
+    """Cell key -> (config, options, command) from a dry run."""
+    lines = dry_run(suite).splitlines()
+    cells = {}
+    for comment, command in zip(lines[::2], lines[1::2]):
+        match = re.match(r'^# (\S+): (\S+) with (.*)$', comment)
+        assert match and not command.startswith('#'), (comment, command)
+        key, config, options = match.groups()
+        cells[key] = (config, options, command)
+    return cells
+
+
 def test_full_scale_suite_dry_run_prints_8_gpu_commands():
-    result = run_tool(['tools/benchmark.py', FULL, '--dry-run'])
-    lines = result.stdout.splitlines()
+    lines = dry_run(FULL).splitlines()
     commands = [line for line in lines if not line.startswith('#')]
     comments = [line for line in lines if line.startswith('#')]
     # MAE 1600 epochs and MI-MAE 400 epochs x 4 masks, then 6 tasks each.
@@ -196,6 +224,58 @@ def test_full_scale_suite_dry_run_prints_8_gpu_commands():
     # Relative work dirs are resolved against where the suite was started.
     assert f"init_cfg.checkpoint='{REPO_ROOT}/work_dirs/benchmark/" \
         "in1k_vit-base/pretrain/mi-mae/seed0/work/<last checkpoint>'" in det
+
+
+def test_full_scale_ablations_dry_run_has_every_arm_at_equal_views():
+    """The four ablations beside MAE and MI-MAE at ViT-B scale: what each
+    arm pre-trains, its views per image, SyncBN in the projector wherever
+    the max-MI head is, and the main suite's cells unchanged (reused)."""
+    from mmengine.config import Config
+    cells = dry_run_cells(FULL_ABLATIONS)
+    arms = ['random', 'mae', 'mi-mae', 'mae-k4', 'max-mi', 'min-mi']
+    tasks = ['knn', 'linear', 'finetune', 'finetune-1pct', 'det', 'seg']
+    pretrains = {k.split('/')[1] for k in cells if k.startswith('pretrain/')}
+    assert pretrains == set(arms) - {'random'}
+    task_cells = {k for k in cells if k.startswith('task/')}
+    assert task_cells == {f'task/{t}/{a}/seed0' for t in tasks for a in arms}
+    # (num_masks, max-MI head, min-MI head) of each pre-training arm.
+    expected = {
+        'mi-mae': (4, True, True),
+        'mae-k4': (4, False, False),
+        'max-mi': (4, True, False),
+        'min-mi': (4, False, True),
+    }
+    for arm in sorted(pretrains):
+        config, options, command = cells[f'pretrain/{arm}/seed0']
+        # Each arm is its config: nothing but the seed is overridden.
+        assert options == 'randomness.seed=0', (arm, options)
+        assert 'tools/dist_train.sh' in command and ' 8 ' in command
+        cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+        masks = cfg.model.backbone.get('num_masks', 1)
+        # Equal views: 1600 masked views per image, MAE's 1600 epochs.
+        assert cfg.train_cfg.max_epochs * masks == 1600, arm
+        if arm == 'mae':
+            assert cfg.model.type == 'MAE'
+            continue
+        assert cfg.model.type == 'MIMAE'
+        num_masks, max_mi, min_mi = expected[arm]
+        assert masks == num_masks
+        assert (cfg.model.mi_max_head is not None) == max_mi, arm
+        assert (cfg.model.mi_min_head is not None) == min_mi, arm
+        if max_mi:
+            assert cfg.model.mi_max_head.norm_cfg == dict(type='SyncBN')
+    for task in tasks:
+        config, options, _ = cells[f'task/{task}/random/seed0']
+        key = 'image_encoder' if task == 'knn' else 'backbone'
+        assert f'model.{key}.init_cfg=None' in options
+        assert 'checkpoint' not in options
+        for arm in pretrains:
+            _, options, _ = cells[f'task/{task}/{arm}/seed0']
+            assert (f'/in1k_vit-base/pretrain/{arm}/seed0/work/'
+                    '<last checkpoint>') in options
+    # The main suite's cells, in the same work_dir, are the same cells.
+    main = dry_run_cells(FULL)
+    assert all(cells[key] == main[key] for key in main)
 
 
 def test_bad_suite_exits_2_naming_the_entry(tmp_path):
