@@ -27,8 +27,8 @@ model = dict(
         global_attn_indexes=[1, 3],
         # The demo's MI-MAE checkpoint (make demo).
         init_cfg=dict(
-            checkpoint='work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth'
-        )),
+            checkpoint=
+            'work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth')),
     neck=dict(
         backbone_channel=64, in_channels=[16, 32, 64, 64], out_channels=32),
     rpn_head=dict(

@@ -298,8 +298,7 @@ class Suite:
             budgets=budgets)
         for entry in entries:
             suite.arms += suite._expand(entry['arm'], entry['budgets'])
-        suite.arms = _select_budgets(suite.arms, cfg.get('only_budgets'),
-                                     path)
+        suite.arms = _select_budgets(suite.arms, cfg.get('only_budgets'), path)
         suite._check_equal_views()
         return suite
 
@@ -388,8 +387,9 @@ class Suite:
             # A dict replaces the config's entry whole (mmengine drops a
             # `_delete_` written in the suite file when it loads the file).
             options.update({
-                key: dict(value, _delete_=True) if isinstance(value, dict)
-                else value
+                key:
+                dict(value, _delete_=True)
+                if isinstance(value, dict) else value
                 for key, value in task.raw_input.items()
             })
         elif checkpoint is None:

@@ -18,7 +18,8 @@ model = dict(
             type='Pretrained',
             # The pre-training checkpoint (keys 'backbone.*'); another one:
             # --cfg-options model.backbone.init_cfg.checkpoint=PATH
-            checkpoint='work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth',
+            checkpoint=
+            'work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth',
             prefix='backbone.')),
     head=dict(
         type='LinearClsHead',
