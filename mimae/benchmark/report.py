@@ -224,26 +224,25 @@ def _differences(arm: Arm, refs: List[Arm], task: str,
         equal_views = refs[-1]
     else:
         equal_views = next((r for r in refs if r.budget == arm.budget), None)
+
+    def compare(prefix: str, other: Arm) -> None:
+        test = _paired(mine, values.get((other.key, task), {}))
+        out.update({
+            f'{prefix}reference': other.key,
+            f'{prefix}delta': test['delta'],
+            f'{prefix}delta_std': test['delta_std'],
+            f'{prefix}p_value': test['p_value'],
+            f'{prefix}n_paired': test['n']
+        })
+
     if equal_views is not None:
-        test = _paired(mine, values.get((equal_views.key, task), {}))
-        out.update(
-            reference=equal_views.key,
-            delta=test['delta'],
-            delta_std=test['delta_std'],
-            p_value=test['p_value'],
-            n_paired=test['n'])
+        compare('', equal_views)
     steps = arm.steps_per_image
     equal_steps = next(
         (r for r in refs if steps is not None and r.steps_per_image == steps),
         None)
     if arm.pretrains and equal_steps is not None:
-        test = _paired(mine, values.get((equal_steps.key, task), {}))
-        out.update(
-            steps_reference=equal_steps.key,
-            steps_delta=test['delta'],
-            steps_delta_std=test['delta_std'],
-            steps_p_value=test['p_value'],
-            steps_n_paired=test['n'])
+        compare('steps_', equal_steps)
     return out
 
 
