@@ -70,5 +70,7 @@ def test_the_benchmark_passes_the_backend_to_every_cell():
         line for line in out.splitlines()
         if line.split(' ')[0].endswith('python')
     ]
-    assert len(commands) == 10  # 2 pre-trainings + 2 arms x 4 tasks
+    # 2 pre-trainings + 2 arms x 4 tasks + the pixels arm on the 2
+    # frozen-feature tasks (k-NN, linear probe).
+    assert len(commands) == 12
     assert all(c.endswith('--vis-backend tensorboard') for c in commands)
