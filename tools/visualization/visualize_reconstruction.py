@@ -15,6 +15,7 @@ import argparse
 import mmcv
 import torch
 from mmengine.config import Config
+from mmpretrain.apis import get_model
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 from mimae.visualization.reconstruction import (draw_reconstruction,
@@ -35,7 +36,6 @@ def main() -> None:
         '--scale', type=int, default=4, help='tile upscaling (nearest)')
     args = parser.parse_args()
 
-    from mmpretrain.registry import MODELS
     checkpoint = safe_torch_load(args.checkpoint, map_location='cpu')
     if args.config:
         cfg = Config.fromfile(args.config)
@@ -43,8 +43,8 @@ def main() -> None:
         cfg = Config.fromstring(checkpoint['meta']['cfg'], '.py')
     else:
         parser.error(f'{args.checkpoint} holds no config; pass --config')
-    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
-    model = MODELS.build(cfg.model)
+    # With the top-level preprocessor, as the Runner builds it.
+    model = get_model(cfg)
     model.load_state_dict(checkpoint['state_dict'])
     model.eval()
 

@@ -51,7 +51,8 @@ def test_loss_keys_and_reconstruction_over_all_views(tiny_model_cfg):
     losses = model(**data, mode='loss')
     assert set(losses) == {
         'loss_rec', 'loss_mi_max', 'loss_mi_min', 'loss_est', 'mi_max_acc',
-        'mi_max_bound', 'mi_min_club'
+        'mi_max_bound', 'mi_min_club', 'mi_min_nll', 'mi_min_nll_gauss',
+        'mi_min_r2', 'mi_min_logvar_at_bound'
     }
     assert all(torch.isfinite(v) for v in losses.values())
 
