@@ -21,10 +21,9 @@ import os.path as osp
 from typing import Dict
 
 import numpy as np
-from mmengine.fileio import put_text
 from PIL import Image
 
-from ..utils.progress import track
+from .imagenet_layout import stratified, write_ann, write_split
 
 DIGIT_CLASSES = tuple(f'digit_{i}' for i in range(10))
 
@@ -57,18 +56,10 @@ def build_digits_imagenet(root: str,
     counts = {}
     for split, items in splits.items():
         counts[split] = len(items)
-        ann_file = osp.join(root, 'meta', f'{split}.txt')
-        if osp.isfile(ann_file):
-            continue
-        lines = []
-        for i, label in track(sorted(items), f'digits {split}'):
-            rel = _rel_path(i, label)
-            _write_image(digits.images[i], osp.join(root, split, rel),
-                         img_size)
-            lines.append(f'{rel} {label}\n')
-        # The annotation file is written last and atomically (mimae's local
-        # file backend): its presence means the split is complete.
-        put_text(''.join(lines), ann_file)
+        write_split(
+            root, split, items, _rel_path,
+            lambda i, path: _write_image(digits.images[i], path, img_size),
+            f'digits {split}')
     _write_subsets(root, sorted(splits['train']), seed)
     return counts
 
@@ -76,34 +67,23 @@ def build_digits_imagenet(root: str,
 def _write_subsets(root: str, train: list, seed: int) -> None:
     """The label subsets of the train split (see the module docstring)."""
     for name, items in _train_subsets(train, seed).items():
-        ann_file = osp.join(root, 'meta', f'{name}.txt')
-        if not osp.isfile(ann_file):
-            put_text(
-                ''.join(f'{_rel_path(i, label)} {label}\n'
-                        for i, label in items), ann_file)
+        write_ann(root, name, items, _rel_path)
 
 
 def _train_subsets(train: list, seed: int) -> Dict[str, list]:
     """Stratified subsets of the train split's ``(index, label)`` items."""
     rng = np.random.default_rng([seed, 1])
 
-    def stratified(items: list, fraction: float) -> tuple:
-        chosen, rest = [], []
-        for label in range(len(DIGIT_CLASSES)):
-            of_label = [item for item in items if item[1] == label]
-            order = rng.permutation(len(of_label))
-            n = int(round(len(of_label) * fraction))
-            chosen += [of_label[j] for j in order[:n]]
-            rest += [of_label[j] for j in order[n:]]
-        return sorted(chosen), sorted(rest)
+    def fraction_of(items: list, fraction: float) -> tuple:
+        return stratified(items, rng, len(DIGIT_CLASSES), fraction=fraction)
 
-    train_10percent = stratified(train, 0.1)[0]
-    sweep_val, sweep_train = stratified(train, 0.2)
+    train_10percent = fraction_of(train, 0.1)[0]
+    sweep_val, sweep_train = fraction_of(train, 0.2)
     return dict(
         train_10percent=train_10percent,
         sweep_train=sweep_train,
         sweep_val=sweep_val,
-        sweep_train_10percent=stratified(sweep_train, 0.1)[0])
+        sweep_train_10percent=fraction_of(sweep_train, 0.1)[0])
 
 
 def _rel_path(index: int, label: int) -> str:

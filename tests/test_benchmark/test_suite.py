@@ -1,4 +1,5 @@
 """Suite files: validation before a run, the equal-views rule, cells."""
+import glob
 import os.path as osp
 import textwrap
 
@@ -262,8 +263,20 @@ def test_only_arms_and_tasks_select_a_shorter_suite(tmp_path):
         Suite.fromfile(path, cfg_options={'only_tasks': ['knm']})
 
 
-@pytest.mark.parametrize(
-    'suite', ['mini_digits', 'demo_digits', 'sweep_mi-weights_digits'])
+# The suites that run here (the in1k ones are dry-run tested in
+# tests/test_tools/test_benchmark.py).
+LOCAL_SUITES = sorted(
+    osp.splitext(osp.basename(p))[0]
+    for p in glob.glob(osp.join(REPO_ROOT, 'configs', 'benchmark', '*.py'))
+    if not osp.basename(p).startswith('in1k'))
+
+
+def test_the_local_suites_are_found():
+    assert {'mini_digits', 'demo_digits', 'mnist_lowlabel'} <= set(
+        LOCAL_SUITES)
+
+
+@pytest.mark.parametrize('suite', LOCAL_SUITES)
 def test_every_task_with_its_overrides_gives_loaders_torch_accepts(suite):
     """The suites read data in the main process (num_workers=0); a loader
     that still asks for persistent workers fails in torch."""

