@@ -272,8 +272,8 @@ LOCAL_SUITES = sorted(
 
 
 def test_the_local_suites_are_found():
-    assert {'mini_digits', 'demo_digits', 'mnist_lowlabel'} <= set(
-        LOCAL_SUITES)
+    assert {'mini_digits', 'demo_digits',
+            'mnist_lowlabel'} <= set(LOCAL_SUITES)
 
 
 @pytest.mark.parametrize('suite', LOCAL_SUITES)
