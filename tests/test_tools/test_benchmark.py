@@ -212,8 +212,9 @@ def test_full_scale_suite_dry_run_prints_8_gpu_commands():
     lines = dry_run(FULL).splitlines()
     commands = [line for line in lines if not line.startswith('#')]
     comments = [line for line in lines if line.startswith('#')]
-    # MAE 1600 epochs and MI-MAE 400 epochs x 4 masks, then 6 tasks each.
-    assert len(commands) == 2 + 2 * 6
+    # MAE 1600 epochs and MI-MAE 400 epochs x 4 masks, then 6 tasks each
+    # and for the random-init floor.
+    assert len(commands) == 2 + 3 * 6
     assert 'train_cfg.max_epochs' not in '\n'.join(comments)
     # Pre-training, linear, fine-tuning, det and seg train on 8 GPUs.
     assert all('tools/dist_train.sh' in c and ' 8 ' in c for c in commands
