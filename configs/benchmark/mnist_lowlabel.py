@@ -3,7 +3,9 @@
 # train scans (unlabelled), evaluated frozen with 10 labels per class (k-NN
 # and linear probe, meta/train_10shot.txt) and with every label (k-NN),
 # against random init and the raw pixels (the `pixels` arm), 3 seeds, at 32
-# masked views per image (MAE 32 epochs, MI-MAE 8 epochs of 4 masks).
+# masked views per image (MAE 32 epochs, MI-MAE 8 epochs of 4 masks: 4x
+# fewer steps at 64 images a step, MAE's steps at 16 images a step, the
+# `-vps` arm).
 #   tools/dataset_converters/mnist_to_imagenet.py data/mnist
 #   tools/benchmark.py configs/benchmark/mnist_lowlabel.py
 _base_ = './mini_digits.py'
@@ -21,6 +23,8 @@ arms = [
             **no_mi
         }),
     dict(name='mi-mae', config=pretrain_config),
+    # Views per step: 16 images x 4 masks a step, MAE's steps and FLOPs.
+    dict(name='mi-mae-vps', config=pretrain_config, batch_unit='views'),
 ]
 raw_pixels = dict(type='RawPixels')
 cls_loaders = {
