@@ -174,17 +174,21 @@ MNIST_CONFIGS = [
     'configs/cls/mimae_vit-tiny-p4_knn-k20_mnist-10shot.py',
     'configs/cls/mimae_vit-tiny-p4_1xb128-linear-coslr-30e_mnist.py',
     'configs/cls/mimae_vit-tiny-p4_1xb100-linear-coslr-300e_mnist-10shot.py',
+    'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_mnist-shift24.py',
+    'configs/cls/mimae_vit-tiny-p4_knn-k20_mnist-shift24.py',
+    'configs/cls/mimae_vit-tiny-p4_knn-k20_mnist-shift24-10shot.py',
+    'configs/cls/'
+    'mimae_vit-tiny-p4_1xb100-linear-coslr-300e_mnist-shift24-10shot.py',
 ]
 
 
 @pytest.mark.parametrize('config', MNIST_CONFIGS)
 def test_mnist_configs_load_and_build(config, mnist_root):
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     loaders = [
         cfg.get(key) for key in ('train_dataloader', 'test_dataloader')
         if cfg.get(key)
@@ -192,7 +196,9 @@ def test_mnist_configs_load_and_build(config, mnist_root):
     if cfg.model.get('prototype'):
         loaders.append(cfg.model.prototype)
     for loader in loaders:
-        assert loader.dataset.data_root == 'data/mnist/'
+        expected_root = 'data/mnist-shift24/' if 'shift24' in config \
+            else 'data/mnist/'
+        assert loader.dataset.data_root == expected_root
         loader.dataset.data_root = mnist_root
         loader.num_workers = 0
         loader.persistent_workers = False
@@ -204,9 +210,13 @@ def test_mnist_configs_load_and_build(config, mnist_root):
     for key in ('backbone', 'image_encoder'):
         if cfg.model.get(key):
             cfg.model[key].init_cfg = None
-    model = MODELS.build(cfg.model)
-    assert model is not None
-    dataset = Runner.build_dataloader(loaders[0]).dataset
+    # In a scope of its own: a default scope set for good would leak into
+    # the tests that build mmdet and mmseg models.
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 'mmpretrain')):
+        model = MODELS.build(cfg.model)
+        dataset = Runner.build_dataloader(loaders[0]).dataset
+    assert type(model).__name__ == cfg.model.type
     if 'knn' in config:
         expected = 1000  # the queries: val
     elif 'shot' in config:
