@@ -12,7 +12,6 @@ _base_ = './mini_digits.py'
 
 work_dir = 'work_dirs/benchmark/mnist_lowlabel'
 pretrain_config = 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_mnist.py'
-no_mi = {'model.mi_max_head': None, 'model.mi_min_head': None}
 arms = [
     dict(name='random'),
     dict(
@@ -20,50 +19,24 @@ arms = [
         config=pretrain_config,
         cfg_options={
             'model.backbone.num_masks': 1,
-            **no_mi
+            **_base_.no_mi
         }),
     dict(name='mi-mae', config=pretrain_config),
     # Views per step: 16 images x 4 masks a step, MAE's steps and FLOPs.
     dict(name='mi-mae-vps', config=pretrain_config, batch_unit='views'),
 ]
-raw_pixels = dict(type='RawPixels')
-cls_loaders = {
-    'train_dataloader.num_workers': 0,
-    'train_dataloader.persistent_workers': False,
-    'val_dataloader.num_workers': 0,
-    'val_dataloader.persistent_workers': False,
-}
-knn_options = {
-    'test_dataloader.num_workers': 0,
-    'model.prototype.num_workers': 0
-}
-linear_pixels = {
-    'model.backbone': raw_pixels,
-    'model.neck.input_features': 3 * 32 * 32,
-    'model.head.in_channels': 3 * 32 * 32
-}
+# The mini-benchmark's k-NN and linear probe (loaders, raw-pixel floors) on
+# the MNIST configs.
+knn, linear = _base_.tasks[0], _base_.tasks[1]
 tasks = [
     dict(
+        knn,
         name='knn-10shot',
-        mode='test',
-        metric='accuracy/top1',
-        config='configs/cls/mimae_vit-tiny-p4_knn-k20_mnist-10shot.py',
-        init_cfg_key='model.image_encoder.init_cfg',
-        cfg_options=knn_options,
-        raw_input={'model.image_encoder': raw_pixels}),
+        config='configs/cls/mimae_vit-tiny-p4_knn-k20_mnist-10shot.py'),
     dict(
+        linear,
         name='linear-10shot',
-        metric='accuracy/top1',
-        config=
-        'configs/cls/mimae_vit-tiny-p4_1xb100-linear-coslr-300e_mnist-10shot.py',
-        cfg_options=cls_loaders,
-        raw_input=linear_pixels),
-    dict(
-        name='knn',
-        mode='test',
-        metric='accuracy/top1',
-        config='configs/cls/mimae_vit-tiny-p4_knn-k20_mnist.py',
-        init_cfg_key='model.image_encoder.init_cfg',
-        cfg_options=knn_options,
-        raw_input={'model.image_encoder': raw_pixels}),
+        config='configs/cls/'
+        'mimae_vit-tiny-p4_1xb100-linear-coslr-300e_mnist-10shot.py'),
+    dict(knn, config='configs/cls/mimae_vit-tiny-p4_knn-k20_mnist.py'),
 ]

@@ -196,11 +196,9 @@ def x_explains_z(
     with torch.no_grad():
         mu, logvar = fresh.approximate(x_test)
     fit = fresh.fit_diagnostics(z_test, mu, logvar, center, scale)
-    if scale is not None:
-        mu = center + scale * mu
     out.update(
         q_nll=float(fit['mi_min_nll']),
-        q_r2=r_squared(z_test, mu),
+        q_r2=float(fit['mi_min_r2']),
         q_at_bound=float(fit['mi_min_logvar_at_bound']),
         q_logvar=float(logvar.mean()),
         q_step=best[1])

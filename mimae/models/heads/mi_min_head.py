@@ -28,9 +28,8 @@ class MinMIHead(BaseModule):
       ViT's latents vary less than that per dimension, and every logvar
       entry sat at -1;
     - q models z standardised by the batch's mean and standard deviation
-      (``standardize``, :meth:`standardise`), so it does not lag behind the
-      encoder's drift of z's mean and scale: a trained q explained less of
-      z's variance than z's batch mean;
+      (``standardize``, :meth:`standardise`), so it does not have to follow
+      the encoder's drift of z's mean and scale;
     - the output layers start near zero (:meth:`init_weights`), so q starts
       as one Gaussian for every x and the bound starts near zero.
 
@@ -118,11 +117,10 @@ class MinMIHead(BaseModule):
         their biases zeroed, so q starts close to one Gaussian for every x,
         ``N(0, exp(mean(logvar_range)))`` (the standardised z's own), and
         the bound and its push on the encoder start close to zero until q
-        has learnt how z depends on x. With the configured init the wide
-        logvar range turned mu's initial misfit into NLLs above 100 and
-        bounds of -10 to -35 in the first iterations (docs/results/
-        min_mi.md). Not exactly zero: every parameter keeps a gradient at
-        the first step.
+        has learnt how z depends on x: with a wide logvar range, a random
+        output layer's misfit of mu is divided by variances far below z's
+        own, and the first NLLs and bounds are far from zero. Not exactly
+        zero: every parameter keeps a gradient at the first step.
         """
         super().init_weights()
         own = self.init_cfg
@@ -188,13 +186,12 @@ class MinMIHead(BaseModule):
         With ``standardize``, each dimension is centred and scaled by the
         batch's mean and standard deviation over all views: q then models
         how z deviates within the batch, which stays put while the encoder
-        moves z's mean and scale from step to step (a trained q lagged
-        behind that drift; docs/results/min_mi.md). The statistics are not
+        moves z's mean and scale from step to step. The statistics are not
         detached, so the bound is exactly invariant to a shift and scale of
         each dimension of z and its gradient has no part along them: for a
         fixed q the bound falls to zero as z shrinks to a point, and with
-        detached statistics the encoder took that way (z's variance fell
-        tenfold in three epochs) without changing what z knows about x.
+        detached statistics the encoder could lower it that way without
+        changing what z knows about x.
 
         Args:
             z (torch.Tensor): Latents, ... x C (every leading axis is a
@@ -270,12 +267,13 @@ class MinMIHead(BaseModule):
             detached fit diagnostics of :meth:`fit_diagnostics`.
         """
         with torch.autocast(device_type=feats.device.type, enabled=False):
-            z, center, scale = self.standardise(feats.float())
+            feats = feats.float()
+            z, center, scale = self.standardise(feats)
             mu, logvar = self.approximate(visible_embed.detach().float())
             loss_est = -self.log_likelihood(z.detach(), mu, logvar).mean()
             bound = self.club(z, mu.detach(), logvar.detach())
-            diagnostics = self.fit_diagnostics(feats.float(), mu, logvar,
-                                               center, scale)
+            diagnostics = self.fit_diagnostics(feats, mu, logvar, center,
+                                               scale)
         return dict(
             loss_est=loss_est,
             loss_mi_min=self.loss_weight * bound,
