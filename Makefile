@@ -1,9 +1,9 @@
 # The two commands a new machine needs (see README):
-#   make demo   install everything, then MAE vs MI-MAE on CPU: pre-training,
-#               k-NN, linear probe, detection and segmentation, one table
+#   make demo   install everything, then MAE vs MI-MAE on CPU: pre-training on
+#               MNIST, 10-shot linear probe, detection and segmentation, one table
 #   make test   install everything, lint, then run the test suite
 # and the project's evidence:
-#   make bench  the mini-benchmark: 6 arms x 3 seeds x 6 tasks (< 60 min)
+#   make bench  the mini-benchmark: a budget curve, 3 seeds, 4 tasks (< 75 min)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
@@ -16,14 +16,15 @@ env:
 	tools/setup_env.sh $(VENV)
 
 data: env
-	$(PY) tools/dataset_converters/digits_to_imagenet.py data/digits
-	$(PY) tools/dataset_converters/digit_scenes.py data/digit_scenes
+	$(PY) tools/dataset_converters/mnist_to_imagenet.py data/mnist
+	$(PY) tools/dataset_converters/digit_scenes.py data/mnist_scenes \
+		--objects mnist --num-train 100 --num-val 200
 
 demo: data
-	$(PY) tools/benchmark.py configs/benchmark/demo_digits.py
+	$(PY) tools/benchmark.py configs/benchmark/demo_mnist.py
 
 bench: data
-	$(PY) tools/benchmark.py configs/benchmark/mini_digits.py
+	$(PY) tools/benchmark.py configs/benchmark/mini_mnist.py
 
 lint: env
 	$(PY) -m flake8 $(LINTED)

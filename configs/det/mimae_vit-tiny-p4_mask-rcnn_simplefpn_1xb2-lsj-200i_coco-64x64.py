@@ -28,7 +28,7 @@ model = dict(
         # The demo's MI-MAE checkpoint (make demo).
         init_cfg=dict(
             checkpoint=
-            'work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth')),
+            'work_dirs/demo/pretrain/mi-mae/v8/seed0/work/epoch_2.pth')),
     neck=dict(
         backbone_channel=64, in_channels=[16, 32, 64, 64], out_channels=32),
     rpn_head=dict(

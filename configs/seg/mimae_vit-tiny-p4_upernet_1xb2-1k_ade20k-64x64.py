@@ -21,7 +21,7 @@ model = dict(
         # The demo's MI-MAE checkpoint (make demo).
         init_cfg=dict(
             checkpoint=
-            'work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth')),
+            'work_dirs/demo/pretrain/mi-mae/v8/seed0/work/epoch_2.pth')),
     neck=dict(embed_dim=64, norm_cfg=norm_cfg),
     decode_head=dict(in_channels=[64] * 4, channels=32, norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=64, channels=16, norm_cfg=norm_cfg),

@@ -37,7 +37,8 @@ A suite is an mmengine config (``configs/benchmark/*.py``) with these keys:
   ``pixels`` arm, which runs this task on the raw input with the same data,
   preprocessing, classifier and metric. ``on_budgets='largest'`` runs the
   task on each arm's largest budget only (the costly tasks; default
-  ``'all'``, the budget curve).
+  ``'all'``, the budget curve); ``on_arms=[...]`` runs it on the named arms
+  only (default: every arm).
 - ``reference_arm``: the arm every other is compared with (MAE). A task's
   column counts as evidence only where the reference, at its largest
   budget, beats random init and the raw input (see ``report.py``).
@@ -149,6 +150,8 @@ class Task:
     # 'all': every budget of every arm; 'largest': each arm's largest only
     # (the costly tasks, off the budget curve).
     on_budgets: str = 'all'
+    # Names of the arms the task runs on (None: every arm).
+    on_arms: Optional[List[str]] = None
 
 
 @dataclass
@@ -237,6 +240,16 @@ class Suite:
                 raise SuiteError(f'{path}: {kind} names must be unique; '
                                  f'{dup} appear more than once.')
 
+        for task in tasks:
+            if checkpoints:
+                # Evaluation only: every given checkpoint gets every task.
+                task.on_arms = None
+            unknown = sorted(
+                set(task.on_arms or ()) - set(names) - {PIXELS_ARM})
+            if unknown:
+                raise SuiteError(
+                    f'{path}: task {task.name!r}: on_arms names {unknown}, '
+                    f'which are not arms ({names}).')
         seeds = list(cfg.seeds)
         if not all(isinstance(s, int) for s in seeds) or len(set(seeds)) != \
                 len(seeds):
@@ -417,6 +430,8 @@ class Suite:
 
     def evaluates(self, task: Task, arm: Arm) -> bool:
         """Whether the suite runs ``task`` on ``arm``."""
+        if task.on_arms is not None and arm.name not in task.on_arms:
+            return False
         if arm.raw_input:
             return task.raw_input is not None
         if task.on_budgets == 'largest' and arm.budget is not None:
@@ -573,7 +588,13 @@ def _task(entry: dict, index: int, path: str) -> Task:
         cfg_options=dict(entry.pop('cfg_options', None) or {}),
         gpus=entry.pop('gpus', None),
         raw_input=None if raw_input is None else dict(raw_input),
-        on_budgets=entry.pop('on_budgets', 'all'))
+        on_budgets=entry.pop('on_budgets', 'all'),
+        on_arms=entry.pop('on_arms', None))
+    if task.on_arms is not None:
+        task.on_arms = list(task.on_arms)
+        if not task.on_arms:
+            raise SuiteError(f'{where} ({name!r}): on_arms is empty; name '
+                             'the arms to run the task on, or drop the key.')
     if task.on_budgets not in _ON_BUDGETS:
         raise SuiteError(f'{where} ({name!r}): on_budgets must be one of '
                          f'{_ON_BUDGETS}, got {task.on_budgets!r}.')

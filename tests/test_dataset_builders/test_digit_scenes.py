@@ -9,6 +9,7 @@ from PIL import Image
 
 from mimae.dataset_builders import (build_digit_scenes_ade20k,
                                     build_digit_scenes_coco, make_scene)
+from mimae.dataset_builders.digit_scenes import scan_split
 
 # Small non-square scenes of three digits, as the transfer tests build them.
 SMALL = dict(num_train=4, num_val=2, classes=(0, 1, 2), img_size=(96, 128))
@@ -212,17 +213,14 @@ def test_ade_labels_mark_each_digit_region_with_its_class(tmp_path):
 
 
 def test_train_and_val_scenes_use_disjoint_scans():
-    from sklearn.datasets import load_digits
-
     from mimae.dataset_builders.digits import digits_split
     split = digits_split()
     assert not set(split['train']) & set(split['val'])
-    digits = load_digits()
     rng = np.random.default_rng(0)
-    val = split['val']
-    img, objects = make_scene(rng, [np.full(
-        (100, 100, 3), 40, np.uint8)], digits.images[val], digits.target[val],
-                              (64, 64), (3, 3), (22, 32))
+    scans, labels = scan_split('digits', 'val', sweep=False)
+    assert len(scans) == len(split['val'])
+    img, objects = make_scene(rng, [np.full((100, 100, 3), 40, np.uint8)],
+                              scans, labels, (64, 64), (3, 3), (22, 32))
     assert img.shape == (64, 64, 3) and len(objects) >= 1
     masks = np.stack([m for _, m in objects])
     assert masks.sum(0).max() == 1  # digits never overlap
@@ -231,14 +229,13 @@ def test_train_and_val_scenes_use_disjoint_scans():
 
 
 def test_dimmed_photo_puts_white_ink_on_dark_ground_as_in_pretraining():
-    from sklearn.datasets import load_digits
-    digits = load_digits()
+    scans, labels = scan_split('digits', 'train', sweep=False)
     bright = [np.full((100, 100, 3), 200, np.uint8)]
     img, objects = make_scene(
         np.random.default_rng(0),
         bright,
-        digits.images,
-        digits.target, (64, 64), (2, 2), (28, 28),
+        scans,
+        labels, (64, 64), (2, 2), (28, 28),
         background_brightness=0.25)
     ink = np.stack([m for _, m in objects]).any(0)
     assert np.median(img[~ink]) == 50  # faint ink edges aside
@@ -260,3 +257,30 @@ def test_sweep_scenes_draw_from_the_train_split_only(tmp_path):
                 for line in f
             }
         assert idx == set(sweep[name])
+
+
+@pytest.mark.parametrize('objects', ['digits', 'mnist'])
+def test_scans_come_from_the_matching_pretraining_split(objects):
+    scans = {}
+    for split in ('train', 'val'):
+        scans[split], labels = scan_split(objects, split, sweep=False)
+        assert scans[split].dtype == np.uint8 and len(labels) == len(
+            scans[split])
+        assert scans[split].max() == 255 and set(labels) == set(range(10))
+    size = {'digits': 8, 'mnist': 28}[objects]
+    assert scans['train'].shape[1:] == (size, size)
+    # No val scan is a train scan (compared as bytes).
+    train = {s.tobytes() for s in scans['train']}
+    assert not any(s.tobytes() in train for s in scans['val'])
+
+
+def test_mnist_scenes_name_their_source_and_refuse_unknown_objects(tmp_path):
+    root = str(tmp_path / 'coco')
+    build_digit_scenes_coco(root, num_train=2, num_val=1, objects='mnist')
+    assert _coco(root, 'val')['info']['description'].startswith(
+        'mimae digit scenes (mnist scans')
+    assert len(_coco(root, 'train')['images']) == 2
+    with pytest.raises(ValueError, match="objects='emnist'"):
+        build_digit_scenes_coco(str(tmp_path / 'x'), objects='emnist')
+    with pytest.raises(ValueError, match="objects='emnist'"):
+        build_digit_scenes_ade20k(str(tmp_path / 'y'), objects='emnist')

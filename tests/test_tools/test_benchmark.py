@@ -208,6 +208,51 @@ def dry_run_cells(suite):
     return cells
 
 
+def test_make_bench_suite_runs_the_curve_both_units_and_dense_tasks():
+    """``make bench``'s suite (mini_mnist.py, run for real by ``make bench``
+    only): MAE and MI-MAE on the budget curve, views per step at 16, the
+    linear probe everywhere, k-NN and the end-to-end dense tasks at the
+    largest budget (the dense ones on random init, MAE and MI-MAE only)."""
+    cells = dry_run_cells('configs/benchmark/mini_mnist.py')
+    seeds = range(3)
+    curve = [f'{arm}/v{b}' for arm in ('mae', 'mi-mae') for b in (8, 16, 32)]
+    pretrains = {k for k in cells if k.startswith('pretrain/')}
+    assert pretrains == {
+        f'pretrain/{run}/seed{s}'
+        for run in curve + ['mi-mae-vps/v16']
+        for s in seeds
+    }
+    floors = ['random', 'pixels']
+    largest = ['mae/v32', 'mi-mae/v32']
+    expected = {
+        f'task/linear-10shot/{run}/seed{s}'
+        for run in floors + curve + ['mi-mae-vps/v16']
+        for s in seeds
+    }
+    expected |= {
+        f'task/knn/{run}/seed{s}'
+        for run in floors + largest + ['mi-mae-vps/v16']
+        for s in seeds
+    }
+    expected |= {
+        f'task/{t}/{run}/seed{s}'
+        for t in ('det', 'seg')
+        for run in ['random'] + largest
+        for s in seeds
+    }
+    assert {k for k in cells if k.startswith('task/')} == expected
+    _, vps, _ = cells['pretrain/mi-mae-vps/v16/seed0']
+    assert 'train_dataloader.batch_size=16' in vps
+    assert 'train_cfg.max_epochs=4' in vps
+    _, mi_mae, _ = cells['pretrain/mi-mae/v32/seed0']
+    assert 'train_cfg.max_epochs=8' in mi_mae
+    det, _, _ = cells['task/det/mi-mae/v32/seed0']
+    assert det.endswith('1xb8-300i_mnist-scenes-32x32.py')
+    # Fine-tuned end to end.
+    assert Config.fromfile(osp.join(REPO_ROOT,
+                                    det)).model.backbone.frozen_stages == -1
+
+
 def test_full_scale_suite_dry_run_prints_8_gpu_commands():
     lines = dry_run(FULL).splitlines()
     commands = [line for line in lines if not line.startswith('#')]

@@ -63,14 +63,14 @@ def test_unknown_backend_is_refused():
 
 def test_the_benchmark_passes_the_backend_to_every_cell():
     out = run_tool([
-        'tools/benchmark.py', 'configs/benchmark/demo_digits.py', '--dry-run',
+        'tools/benchmark.py', 'configs/benchmark/demo_mnist.py', '--dry-run',
         '--vis-backend', 'tensorboard'
     ]).stdout
     commands = [
         line for line in out.splitlines()
         if line.split(' ')[0].endswith('python')
     ]
-    # 2 pre-trainings + 2 arms x 4 tasks + the pixels arm on the 2
-    # frozen-feature tasks (k-NN, linear probe).
-    assert len(commands) == 12
+    # 2 pre-trainings + 2 arms x 2 tasks (linear probe, seg), the pixels
+    # arm on the linear probe and MI-MAE's det.
+    assert len(commands) == 8
     assert all(c.endswith('--vis-backend tensorboard') for c in commands)

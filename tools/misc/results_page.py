@@ -44,7 +44,8 @@ def describe(comment: List[str]) -> List[str]:
     """A config comment as Markdown: prose lines joined into a paragraph,
     indented lines (the commands) in a code block."""
     prose = [line.strip() for line in comment if not line.startswith('  ')]
-    commands = [line.strip() for line in comment if line.startswith('  ')]
+    # A command's continuation lines keep their indentation.
+    commands = [line[2:] for line in comment if line.startswith('  ')]
     out = [' '.join(prose)]
     if commands:
         out += ['', '```bash'] + commands + ['```']

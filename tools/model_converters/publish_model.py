@@ -2,7 +2,7 @@
 model-index row that serves it.
 
     python tools/model_converters/publish_model.py \
-        work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth \
+        work_dirs/demo/pretrain/mi-mae/v8/seed0/work/epoch_2.pth \
         mimae_vit-tiny-p4_1xb64-coslr-20e_digits \
         --config configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py \
         --base-url https://models.example.org/mimae/ \

@@ -19,7 +19,7 @@ model = dict(
             # The pre-training checkpoint (keys 'backbone.*'); another one:
             # --cfg-options model.backbone.init_cfg.checkpoint=PATH
             checkpoint=
-            'work_dirs/demo/pretrain/mi-mae/v32/seed0/work/epoch_8.pth',
+            'work_dirs/demo/pretrain/mi-mae/v8/seed0/work/epoch_2.pth',
             prefix='backbone.')),
     head=dict(
         type='LinearClsHead',
