@@ -253,6 +253,28 @@ def test_make_bench_suite_runs_the_curve_both_units_and_dense_tasks():
                                     det)).model.backbone.frozen_stages == -1
 
 
+def test_mini_ablations_share_the_bench_cells_they_repeat():
+    """mini_mnist_ablations.py: the three ablations beside MAE and MI-MAE
+    at 32 views, every task on every arm; the cells it has in common with
+    ``make bench`` (same work_dir) are the same cells, so they are reused."""
+    cells = dry_run_cells('configs/benchmark/mini_mnist_ablations.py')
+    arms = ['mae', 'mae-k4', 'max-mi', 'min-mi', 'mi-mae']
+    assert {k.rsplit('/', 1)[0]
+            for k in cells if k.startswith('pretrain/')
+            } == {f'pretrain/{arm}/v32'
+                  for arm in arms}
+    assert {k
+            for k in cells if k.startswith('task/det/')} == {
+                f'task/det/{run}/seed{s}'
+                for run in ['random'] + [f'{arm}/v32' for arm in arms]
+                for s in range(3)
+            }
+    bench = dry_run_cells('configs/benchmark/mini_mnist.py')
+    shared = set(cells) & set(bench)
+    assert {'pretrain/mae/v32/seed2', 'task/det/mi-mae/v32/seed0'} <= shared
+    assert all(cells[key] == bench[key] for key in shared)
+
+
 def test_full_scale_suite_dry_run_prints_8_gpu_commands():
     lines = dry_run(FULL).splitlines()
     commands = [line for line in lines if not line.startswith('#')]
