@@ -1,6 +1,6 @@
 # The two commands a new machine needs (see README):
 #   make demo   install everything, then MAE vs MI-MAE on CPU: pre-training on
-#               MNIST, 10-shot linear probe, detection and segmentation, one table
+#               MNIST, 10-shot linear probe and segmentation, one table
 #   make test   install everything, lint, then run the test suite
 # and the project's evidence:
 #   make bench  the mini-benchmark: a budget curve, 3 seeds, 4 tasks (< 75 min)

@@ -426,7 +426,7 @@ def _draw_floors(ax, floors: Dict[str, dict]) -> None:
             color=colour,
             ls=style,
             lw=1.2,
-            label=f'{name} ({row["mean"]:.1f})')
+            label=f'{name} ({row["mean"]:.3g})')
 
 
 def _panel_title(task: dict, summary: dict) -> str:

@@ -70,7 +70,7 @@ def test_the_benchmark_passes_the_backend_to_every_cell():
         line for line in out.splitlines()
         if line.split(' ')[0].endswith('python')
     ]
-    # 2 pre-trainings + 2 arms x 2 tasks (linear probe, seg), the pixels
-    # arm on the linear probe and MI-MAE's det.
-    assert len(commands) == 8
+    # 2 pre-trainings + 2 arms x 2 tasks (linear probe, seg) and the
+    # pixels arm on the linear probe.
+    assert len(commands) == 7
     assert all(c.endswith('--vis-backend tensorboard') for c in commands)
