@@ -1,8 +1,8 @@
 # The digits suite (`make bench` until issue 17; now mini_mnist.py, since
 # the raw pixels beat every encoder here): MI-MAE against MAE and the
-# ablations on CPU, on real images that ship in scikit-learn. Every arm pre-trains the
-# tiny ViT of `make demo` (4 layers, 64-d, patch 4, 32 px) on the digits'
-# training images; a budget is a number of masked views per image (a K-mask
+# ablations on CPU, on real images that ship in scikit-learn. Every arm
+# pre-trains the tiny ViT of `make demo` (4 layers, 64-d, patch 4, 32 px)
+# on the digits' training images; a budget is a number of masked views per image (a K-mask
 # arm runs budget / K epochs). MAE and MI-MAE run along a budget curve (8,
 # 16 and 32 views per image), the ablations at its end. Equal views are read
 # both ways: images per step (the paper's; a K-mask arm takes K times fewer

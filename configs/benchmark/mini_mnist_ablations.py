@@ -8,19 +8,19 @@
 _base_ = './mini_mnist.py'
 
 budgets = [32]
-no_mi = _base_.no_mi
-pretrain_config = _base_.pretrain_config
 arms = [
     dict(name='random'),
     dict(_base_.arms[1], budgets=budgets),  # mae
-    dict(name='mae-k4', config=pretrain_config, cfg_options=no_mi),
+    dict(
+        name='mae-k4', config=_base_.pretrain_config,
+        cfg_options=_base_.no_mi),
     dict(
         name='max-mi',
-        config=pretrain_config,
+        config=_base_.pretrain_config,
         cfg_options={'model.mi_min_head': None}),
     dict(
         name='min-mi',
-        config=pretrain_config,
+        config=_base_.pretrain_config,
         cfg_options={'model.mi_max_head': None}),
     dict(_base_.arms[2], budgets=budgets),  # mi-mae
 ]
