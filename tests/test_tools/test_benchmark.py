@@ -275,6 +275,47 @@ def test_mini_ablations_share_the_bench_cells_they_repeat():
     assert all(cells[key] == bench[key] for key in shared)
 
 
+def test_mnist_sweep_never_touches_the_reported_split():
+    """sweep_mi-weights_mnist.py: every arm pre-trains on sweep_train only,
+    and both tasks train and score on the sweep split (sweep_val scans, the
+    --sweep scenes), never on the reported val scans or scenes; the grid's
+    weights and MoCo v3's temperature reach the pre-training configs."""
+    cells = dry_run_cells('configs/benchmark/sweep_mi-weights_mnist.py')
+    grid = {
+        'max1.0-min1.0': (1.0, 1.0),
+        'max0.1-min1.0': (0.1, 1.0),
+        'max0.1-min0.1': (0.1, 0.1),
+        'mocov3-min1': (0.4, 1.0),
+    }
+    arms = ['mae', 'mae-k4', *grid]
+    pretrains = {k for k in cells if k.startswith('pretrain/')}
+    assert pretrains == {
+        f'pretrain/{arm}/v32/seed{s}'
+        for arm in arms
+        for s in range(3)
+    }
+    for key, (_, options, _) in cells.items():
+        if key.startswith('pretrain/'):
+            assert "dataset.ann_file='meta/sweep_train.txt'" in options, key
+            continue
+        assert 'data/mnist_scenes/' not in options, key
+        if key.startswith('task/seg/'):
+            assert options.count('data/mnist_scenes_sweep/') == 3, key
+        else:
+            assert "val_dataloader.dataset.ann_file='meta/sweep_val.txt'" \
+                in options, key
+            assert "train_dataloader.dataset.ann_file=" \
+                "'meta/sweep_train_10shot.txt'" in options, key
+    assert {k.split('/')[2]
+            for k in cells if k.startswith('task/seg/')} == {'random', *arms}
+    for arm, (lmax, lmin) in grid.items():
+        options = cells[f'pretrain/{arm}/v32/seed0'][1]
+        assert f'model.mi_max_head.loss.loss_weight={lmax}' in options
+        assert f'model.mi_min_head.loss_weight={lmin}' in options
+        assert ('model.mi_max_head.temperature=0.2' in options) == (
+            arm == 'mocov3-min1')
+
+
 def test_full_scale_suite_dry_run_prints_8_gpu_commands():
     lines = dry_run(FULL).splitlines()
     commands = [line for line in lines if not line.startswith('#')]
