@@ -7,6 +7,7 @@ registration), then builds an mmengine runner in the config's
 import argparse
 import os
 import os.path as osp
+from typing import Optional, Sequence
 
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
@@ -19,7 +20,7 @@ from mimae.runner_config import (add_metrics_file, add_vis_backends,
                                  check_data_roots)
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -29,7 +30,13 @@ def parse_args() -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from this checkpoint, or with no value from the latest '
-        'checkpoint in the work directory (checked to be whole first)')
+        'checkpoint in the work directory (checked to be whole first); a work '
+        'directory with nothing to resume is refused')
+    parser.add_argument(
+        '--resume-if-possible',
+        action='store_true',
+        help='resume from the latest checkpoint in the work directory if it '
+        'holds one, else start afresh (what a restarted process does)')
     parser.add_argument(
         '--resume-fallback',
         action='store_true',
@@ -68,14 +75,21 @@ def parse_args() -> argparse.Namespace:
         help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command line to the config (CLI wins)."""
+    """Apply the command line to the config (CLI wins).
+
+    ``--cfg-options`` apply first, so that ``--resume`` looks for its
+    checkpoint in the work dir the run will write to (an option may set
+    ``work_dir``), as every other flag sees the final config.
+    """
     cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -87,25 +101,36 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             'AmpOptimWrapper', 'AutoAmpOptimWrapper'):
         # bf16 where the GPU has it, fp16 with loss scaling where not.
         cfg.optim_wrapper.type = 'AutoAmpOptimWrapper'
-    if args.resume is None and int(
-            os.environ.get('TORCHELASTIC_RESTART_COUNT', 0)) > 0:
-        # torchrun restarted the processes (dist_train.sh MAX_RESTARTS).
-        args.resume = 'auto'
-    if args.resume is not None:
-        # mmengine would find the latest itself, and fail on a damaged file
-        # without naming it.
-        requested = None if args.resume == 'auto' else args.resume
-        cfg.resume = True
-        cfg.load_from = resume_checkpoint(cfg.work_dir, requested,
-                                          args.resume_fallback)
+    # torchrun restarted the processes (dist_train.sh MAX_RESTARTS): a
+    # restart before the first checkpoint starts afresh.
+    restarted = int(os.environ.get('TORCHELASTIC_RESTART_COUNT', 0)) > 0
+    if args.resume is not None or args.resume_if_possible or restarted:
+        if_possible = args.resume_if_possible or args.resume is None
+        set_resume(cfg, args.resume, if_possible, args.resume_fallback)
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     if args.metrics_out is not None:
         add_metrics_file(cfg, args.metrics_out)
     add_vis_backends(cfg, args.vis_backend)
     return cfg
+
+
+def set_resume(cfg: Config, requested: Optional[str], if_possible: bool,
+               fallback: bool) -> None:
+    """Point the run at the checkpoint it resumes from, checked to be whole
+    (mmengine would look for it itself, fail on a damaged file without
+    naming it, and start afresh silently when there is none)."""
+    requested = None if requested in (None, 'auto') else requested
+    checkpoint = resume_checkpoint(cfg.work_dir, requested, fallback)
+    if checkpoint is None and not if_possible:
+        raise SystemExit(
+            f'--resume: nothing to resume in {cfg.work_dir} (no '
+            'last_checkpoint, epoch_*.pth or iter_*.pth). Start the run '
+            'without --resume, point --work-dir at the run to continue, or '
+            'use --resume-if-possible to start afresh when there is none.')
+    cfg.resume = checkpoint is not None
+    if checkpoint is not None:
+        cfg.load_from = checkpoint
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """tools/train.py and tools/dist_train.sh on the tiny config, for real."""
 import glob
+import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -99,3 +100,45 @@ def test_missing_data_root_is_refused_before_building(tmp_path):
     assert ("train_dataloader.dataset.data_root='/no/such/dir' does not "
             'exist') in result.stderr
     assert '--cfg-options train_dataloader.dataset.data_root=' in result.stderr
+
+
+def load_train_tool():
+    spec = importlib.util.spec_from_file_location(
+        'train_tool', osp.join(REPO_ROOT, 'tools', 'train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def resolved(tool, tmp_path, *argv):
+    """The config tools/train.py would build a Runner from, for a config
+    whose own work_dir is tmp_path/default."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, TINY))
+    cfg.work_dir = str(tmp_path / 'default')
+    return tool.merge_args(cfg, tool.parse_args([TINY, *argv]))
+
+
+def test_resume_looks_in_the_work_dir_the_options_set(tmp_path):
+    import torch
+    tool = load_train_tool()
+    for name in ('default', 'other'):
+        (tmp_path / name).mkdir()
+        torch.save({'meta': {}}, tmp_path / name / 'epoch_1.pth')
+    other = tmp_path / 'other'
+    cfg = resolved(tool, tmp_path, '--resume', '--cfg-options',
+                   f'work_dir={other}')
+    assert cfg.work_dir == str(other)
+    assert cfg.resume and cfg.load_from == str(other / 'epoch_1.pth')
+
+
+def test_resume_with_nothing_to_resume_is_refused(tmp_path):
+    tool = load_train_tool()
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    with pytest.raises(SystemExit, match=f'nothing to resume in {empty}'):
+        resolved(tool, tmp_path, '--resume', '--work-dir', str(empty))
+    # Asked for explicitly, it starts afresh (and mmengine does not look).
+    cfg = resolved(tool, tmp_path, '--resume-if-possible', '--work-dir',
+                   str(empty))
+    assert cfg.resume is False and cfg.get('load_from') is None
