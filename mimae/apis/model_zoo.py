@@ -37,17 +37,18 @@ def get_config(model: Union[str, ZooModel]) -> Config:
 
 
 def get_model(name: str,
-              pretrained: Union[bool, str] = True,
+              pretrained: Union[bool, str] = False,
               device: Optional[str] = None,
               **kwargs):
-    """Build a model of the index by name, with its published weights.
+    """Build a model of the index by name (as MMPretrain's ``get_model``:
+    without weights unless asked for).
 
     Args:
         name (str): A name of :func:`list_models`.
         pretrained (bool | str): True for the row's weights (downloaded once,
             hash-checked, loaded safely, converted from the MAE / timm
             format if need be), a path / URL / zoo name for other weights,
-            False for none.
+            False (the default, as MMPretrain's) for none.
         device (str, optional): Where to put the model.
         **kwargs: Overrides of the config's ``model``.
 

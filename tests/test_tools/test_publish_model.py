@@ -49,9 +49,12 @@ def test_publish_then_download_and_build_by_name(pretrain_checkpoint,
     assert f'sha256 {sha256}' in result.stdout
 
     from mimae.apis import get_model, register_in_mmpretrain
-    model = get_model(NAME)
+    model = get_model(NAME, pretrained=True)
     for key, value in backbone.items():
         assert torch.equal(model.backbone.state_dict()[key], value)
+    # Without weights unless asked for, as MMPretrain's get_model.
+    fresh = get_model(NAME).backbone.state_dict()
+    assert not all(torch.equal(fresh[k], v) for k, v in backbone.items())
     # MMPretrain's own get_model knows the name once it is registered
     # (importing mimae.apis did that, with this index set; again is a no-op).
     import mmpretrain
