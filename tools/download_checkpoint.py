@@ -2,6 +2,7 @@
 
     python tools/download_checkpoint.py mae_pretrain_vit_base
     python tools/download_checkpoint.py 'https://host/file.pth#sha256=...'
+    python tools/download_checkpoint.py --list            # every name
     python tools/download_checkpoint.py --list 'mae_*'
 
 The file is hash-checked (see mimae.zoo.download) and kept in
@@ -11,21 +12,29 @@ name, the URL or the printed path as ``init_cfg.checkpoint``.
 import argparse
 import sys
 
-from mimae.zoo import DownloadError, cache_dir, list_models, resolve
+from mimae.zoo import (DownloadError, cache_dir, find_model, list_models,
+                       resolve)
 from mimae.zoo.download import file_hash
 
 
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         'checkpoint', nargs='?', help='a model name of the index, or a URL')
     parser.add_argument(
         '--list',
+        nargs='?',
+        const='*',
         metavar='PATTERN',
-        help="list the index's names matching PATTERN")
-    args = parser.parse_args()
+        help="list the index's names (matching PATTERN), each marked with "
+        "whether it has published weights")
+    args = parser.parse_args(argv)
     if args.list:
-        print('\n'.join(list_models(args.list)))
+        names = list_models(args.list)
+        width = max(map(len, names), default=0)
+        for name in names:
+            weights = 'weights' if find_model(name).weights else '-'
+            print(f'{name:<{width}}  {weights}')
         return 0
     if not args.checkpoint:
         parser.error('give a model name or URL (or --list PATTERN)')

@@ -118,6 +118,12 @@ def load_index() -> Dict[str, ZooModel]:
     index locations)."""
     locations = tuple(index_locations())
     if locations not in _loaded:
+        for location in locations[1:]:
+            if not location.startswith(('http://', 'https://')) and \
+                    not osp.isfile(location):
+                raise FileNotFoundError(
+                    f'{INDEX_ENV}={os.environ[INDEX_ENV]!r} names the model '
+                    f'index {location}, which does not exist')
         models: Dict[str, ZooModel] = {}
         for location in locations:
             collections: Dict[str, dict] = {}
@@ -163,12 +169,23 @@ def find_model(name: str) -> ZooModel:
 
 
 def find_weights(url: str) -> Optional[ZooModel]:
-    """The row whose ``Weights`` is ``url`` (fragments aside), if any."""
+    """The row whose ``Weights`` is ``url`` (fragments aside), if any.
+
+    Raises:
+        ValueError: rows with this URL promise different hashes (name the
+            row instead of the URL).
+    """
     url = urllib.parse.urldefrag(url).url
-    for model in load_index().values():
-        if model.weights and urllib.parse.urldefrag(model.weights).url == url:
-            return model
-    return None
+    rows = [
+        model for model in load_index().values()
+        if model.weights and urllib.parse.urldefrag(model.weights).url == url
+    ]
+    if len({row.weights_hash for row in rows}) > 1:
+        raise ValueError(
+            f'{url} is the weights of rows with different hashes: ' +
+            ', '.join(f'{row.name} ({row.weights_hash}, {row.source})'
+                      for row in rows) + '; give the row\'s name instead')
+    return rows[0] if rows else None
 
 
 def is_model_name(text: str) -> bool:

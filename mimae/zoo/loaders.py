@@ -44,6 +44,9 @@ def resolve(checkpoint: str) -> str:
             raise FileNotFoundError(
                 f'{checkpoint!r} is in the model index ({model.source}) '
                 'but has no published weights')
+        if model.weights.startswith(('http://', 'https://')):
+            # This row's hash, not that of another row with the same URL.
+            return _download_once(model.weights, model.weights_hash)
         return resolve(model.weights)
     raise FileNotFoundError(f'{checkpoint} can not be found.')
 

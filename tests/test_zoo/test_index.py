@@ -1,6 +1,7 @@
 """The model index: every config listed, every weight hash-checked, names
 resolved with helpful errors, other teams' indexes added by a setting."""
 import glob
+import importlib.util
 import os.path as osp
 
 import pytest
@@ -90,3 +91,63 @@ def test_a_name_defined_twice_is_refused(zoo_cache, tmp_path, monkeypatch):
                        team_index(str(tmp_path), 'mae_pretrain_vit_base'))
     with pytest.raises(ValueError, match='mae_pretrain_vit_base.*both'):
         list_models()
+
+
+def test_an_index_variable_naming_a_missing_file_says_so(
+        zoo_cache, tmp_path, monkeypatch):
+    missing = str(tmp_path / 'nowhere.yml')
+    monkeypatch.setenv('MIMAE_MODEL_INDEX', missing)
+    with pytest.raises(
+            FileNotFoundError,
+            match=f"MIMAE_MODEL_INDEX='{missing}' names the model "
+            f'index {missing}, which does not exist'):
+        list_models()
+
+
+def test_download_tool_lists_every_name_marking_those_with_weights(
+        zoo_cache, capsys):
+    spec = importlib.util.spec_from_file_location(
+        'download_checkpoint',
+        osp.join(REPO_ROOT, 'tools', 'download_checkpoint.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(['--list']) == 0
+    rows = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    assert set(rows) == set(list_models())
+    assert rows['mae_pretrain_vit_base'] == 'weights'
+    assert rows[next(n for n in list_models()
+                     if not find_model(n).weights)] == '-'
+    assert tool.main(['--list', 'mae_pretrain_*']) == 0
+    assert capsys.readouterr().out.split()[0] == 'mae_pretrain_vit_base'
+
+
+def test_each_row_brings_its_own_hash(zoo_cache, tmp_path, monkeypatch,
+                                      file_server):
+    """Two rows with one URL and different hashes: a name gets its row's
+    hash (not the first row's), the bare URL is refused as ambiguous."""
+    import hashlib
+
+    from mimae.zoo import DownloadError, resolve
+    payload = b'weights'
+    file_server.files['w.pth'] = payload
+    url = file_server.url + 'w.pth'
+    right = hashlib.sha256(payload).hexdigest()
+    path = tmp_path / 'index.yml'
+    path.write_text(
+        yaml.safe_dump({
+            'Models': [{
+                'Name': name,
+                'Weights': url,
+                'Config': 'cfg.py',
+                'Metadata': {
+                    'Weights Hash': f'sha256={digest}'
+                }
+            } for name, digest in (('stale_row', '0' * 64), ('good_row',
+                                                             right))]
+        }))
+    monkeypatch.setenv('MIMAE_MODEL_INDEX', str(path))
+    assert open(resolve('good_row'), 'rb').read() == payload
+    with pytest.raises(DownloadError):
+        resolve('stale_row')
+    with pytest.raises(ValueError, match='stale_row.*good_row.*give the row'):
+        resolve(url)
