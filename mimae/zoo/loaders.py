@@ -48,7 +48,14 @@ def resolve(checkpoint: str) -> str:
             # This row's hash, not that of another row with the same URL.
             return _download_once(model.weights, model.weights_hash)
         return resolve(model.weights)
-    raise FileNotFoundError(f'{checkpoint} can not be found.')
+    # The tiny transfer configs start from the demo's checkpoint.
+    hint = (' `make demo` writes it.'
+            if 'work_dirs/demo/' in checkpoint.replace('\\', '/') else '')
+    raise FileNotFoundError(
+        f'checkpoint {checkpoint} can not be found: it is no file, URL or '
+        f'model name of the index.{hint} Set another with --cfg-options '
+        '(model.backbone.init_cfg.checkpoint=PATH|URL|NAME, or load_from=...);'
+        ' tools/download_checkpoint.py --list names those of the zoo.')
 
 
 def _download_once(url: str, index_hash: Optional[str]) -> str:

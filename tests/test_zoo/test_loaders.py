@@ -148,3 +148,17 @@ def test_the_official_vit_b_layout_matches_the_full_size_configs(
     [line] = StrictPretrainedHook().check(model)
     # 150 timm tensors, less the final norm's 2 that these heads drop.
     assert line.startswith(f'backbone: all 148 tensors loaded from {path}')
+
+
+def test_a_missing_default_checkpoint_says_how_to_get_or_set_one(zoo_cache):
+    from mimae.zoo import resolve
+    demo = 'work_dirs/demo/pretrain/mi-mae/v8/seed0/work/no_such_epoch.pth'
+    with pytest.raises(FileNotFoundError) as error:
+        resolve(demo)
+    message = str(error.value)
+    assert message.startswith(f'checkpoint {demo} can not be found')
+    assert '`make demo` writes it' in message
+    assert 'model.backbone.init_cfg.checkpoint=PATH|URL|NAME' in message
+    with pytest.raises(FileNotFoundError) as error:
+        resolve('/elsewhere/epoch_2.pth')
+    assert 'make demo' not in str(error.value)

@@ -16,6 +16,7 @@ import mmcv
 import torch
 from mmengine.config import Config
 from mmpretrain.apis import get_model
+from mmpretrain.models import MAE
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 from mimae.visualization.reconstruction import (draw_reconstruction,
@@ -23,7 +24,7 @@ from mimae.visualization.reconstruction import (draw_reconstruction,
 from mimae.zoo.safe_load import safe_torch_load
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoint', help='pre-training checkpoint (.pth)')
     parser.add_argument('image', help='an image file')
@@ -34,7 +35,7 @@ def main() -> None:
         '--seed', type=int, default=0, help='seed of the mask draw')
     parser.add_argument(
         '--scale', type=int, default=4, help='tile upscaling (nearest)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     checkpoint = safe_torch_load(args.checkpoint, map_location='cpu')
     if args.config:
@@ -43,8 +44,14 @@ def main() -> None:
         cfg = Config.fromstring(checkpoint['meta']['cfg'], '.py')
     else:
         parser.error(f'{args.checkpoint} holds no config; pass --config')
+    if cfg.model.type not in ('MAE', 'MIMAE'):
+        # A classifier, detector or segmentor: it reconstructs nothing.
+        parser.error(f'{args.checkpoint} holds a model of type '
+                     f'{cfg.model.type}, not MAE or MIMAE: give a '
+                     'pre-training checkpoint (or its --config)')
     # With the top-level preprocessor, as the Runner builds it.
     model = get_model(cfg)
+    assert isinstance(model, MAE), type(model)
     model.load_state_dict(checkpoint['state_dict'])
     model.eval()
 
