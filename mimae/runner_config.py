@@ -4,10 +4,15 @@ Shared by ``tools/train.py`` and ``tools/test.py`` so that every config kind
 (pre-training, classification, detection, segmentation) gets the same
 treatment and bad input fails before anything is built.
 """
+import difflib
+import importlib
+import inspect
 import os.path as osp
-from typing import Iterator, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from mmengine.config import Config
+from mmengine.registry import Registry
+from torch import nn
 
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -93,3 +98,140 @@ def add_vis_backends(cfg: Config, names: Sequence[str]) -> None:
     backends += [dict(type=VIS_BACKENDS[name]) for name in names]
     visualizer['vis_backends'] = backends
     cfg.visualizer = visualizer
+
+
+class UnknownOptionError(KeyError):
+    """A ``--cfg-options`` key that would create a key no base defines."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _constructor_keys(cls: type) -> Optional[Set[str]]:
+    """The keyword arguments ``cls(...)`` takes, following ``**kwargs`` up
+    the MRO (mmengine's classes pass them to their base); None when that
+    ends in a class that takes anything."""
+    keys: Set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get('__init__')
+        if init is None:
+            continue
+        if klass in (object, nn.Module):
+            return keys
+        try:
+            params = inspect.signature(init).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        keys |= {
+            p.name
+            for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                          p.KEYWORD_ONLY) and p.name != 'self'
+        }
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return keys
+    return None
+
+
+def _registered(type_name: Any, scope: str) -> Optional[type]:
+    """The class a config's ``type`` names, looked up in every registry of
+    ``scope`` (its package's registries reach mmengine's), or None."""
+    if isinstance(type_name, type):
+        return type_name
+    if not isinstance(type_name, str):
+        return None
+    try:
+        registries = importlib.import_module(f'{scope}.registry')
+    except ImportError:
+        return None
+    for name, registry in vars(registries).items():
+        if isinstance(registry, Registry) and not name.startswith('MMENGINE'):
+            try:
+                found = registry.get(type_name)
+            except Exception:  # a registry that cannot import its modules
+                found = None
+            if isinstance(found, type):
+                return found
+    return None
+
+
+def checked_cfg_options(cfg: Config,
+                        options: Dict[str, Any],
+                        source: str = '--cfg-options') -> dict:
+    """``--cfg-options`` with every key checked against ``cfg``.
+
+    mmengine merges a misspelt key silently, as a new key that nothing
+    reads (``trian_cfg.max_epochs=1`` trains the config's epochs). Here a
+    key must exist in the config, or be a keyword argument of the class the
+    enclosing dict's ``type`` names (``default_hooks.checkpoint.by_epoch``:
+    a ``CheckpointHook`` argument the config leaves at its default), or a
+    ``Runner`` argument at the top level (``work_dir``). A key written as
+    ``+key`` is taken as a deliberate new key. List items are addressed by
+    index (``custom_hooks.1.skip``); a key below a ``None`` replaces it.
+
+    Args:
+        cfg (Config): The config the options are merged into.
+        options (dict): Dotted keys to values, as ``DictAction`` parses them.
+        source (str): What the options are, for the message.
+
+    Returns:
+        dict: the options to merge (``+`` removed).
+
+    Raises:
+        UnknownOptionError: naming each unknown key with the closest keys
+            the config has there.
+    """
+    from mmengine.runner import Runner
+    scope = cfg.get('default_scope') or 'mmengine'
+    top_level = _constructor_keys(Runner) or set()
+    checked, problems = {}, []
+    for key, value in options.items():
+        if key.startswith('+'):
+            checked[key[1:]] = value
+            continue
+        checked[key] = value
+        node: Any = cfg._cfg_dict if isinstance(cfg, Config) else cfg
+        path: List[str] = []
+        for part in key.split('.'):
+            if node is None:
+                break  # a new subtree in place of None
+            if isinstance(node, (list, tuple)):
+                if part.isdigit() and int(part) < len(node):
+                    node, path = node[int(part)], path + [part]
+                    continue
+                problems.append(f'{key}: {".".join(path)} is a list of '
+                                f'{len(node)} items, {part!r} is no index')
+                break
+            if not isinstance(node, dict):
+                problems.append(f'{key}: {".".join(path)} is '
+                                f'{type(node).__name__} {node!r}, which has '
+                                f'no key {part!r}')
+                break
+            if part in node or part in ('_delete_', '_scope_'):
+                node, path = node.get(part), path + [part]
+                continue
+            cls = (
+                _registered(node['type'], scope)
+                if 'type' in node else Runner if not path else None)
+            accepted = _constructor_keys(cls) if cls else set()
+            if accepted is None or part in accepted or (not path
+                                                        and part in top_level):
+                break  # an argument the config leaves at its default
+            where = '.'.join(path)
+            close = difflib.get_close_matches(
+                part,
+                sorted({str(k)
+                        for k in node} | accepted),
+                n=3,
+                cutoff=0.5)
+            hint = (f'closest: {[".".join(path + [c]) for c in close]}'
+                    if close else f'{where or "the config"} has '
+                    f'{sorted(map(str, node))[:12]}')
+            problems.append(f'{key}: no key {part!r} in '
+                            f'{where or "the config"} ({hint})')
+            break
+    if problems:
+        raise UnknownOptionError(
+            f'{source} would create keys that nothing reads:\n  ' +
+            '\n  '.join(problems) + '\nFix the spelling, or write +KEY=VALUE '
+            'for a key you mean to add.')
+    return checked

@@ -80,13 +80,15 @@ def main() -> int:
             checkpoints=checkpoints,
             work_dir=args.work_dir,
             cfg_options=args.cfg_options)
+        runner = CellRunner(
+            suite,
+            log=lambda line: print(line, flush=True),
+            vis_backends=args.vis_backend)
+        for cell in suite.cells():
+            runner.fingerprint(cell)  # every override checked first
     except SuiteError as error:
         print(f'benchmark: {error}', file=sys.stderr)
         return 2
-    runner = CellRunner(
-        suite,
-        log=lambda line: print(line, flush=True),
-        vis_backends=args.vis_backend)
     if args.dry_run:
         run_suite(runner, dry_run=True)
         return 0

@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 from mimae.runner_config import (add_metrics_file, add_vis_backends,
-                                 check_data_roots)
+                                 check_data_roots, checked_cfg_options)
 
 
 def parse_args() -> argparse.Namespace:
@@ -58,7 +58,7 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        cfg.merge_from_dict(checked_cfg_options(cfg, args.cfg_options))
     cfg.launcher = args.launcher
     # dist_test.sh passes "" for "no checkpoint".
     args.checkpoint = args.checkpoint or None

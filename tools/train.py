@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 from mimae.engine.resume_checkpoint import resume_checkpoint
 from mimae.runner_config import (add_metrics_file, add_vis_backends,
-                                 check_data_roots)
+                                 check_data_roots, checked_cfg_options)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -89,7 +89,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        cfg.merge_from_dict(checked_cfg_options(cfg, args.cfg_options))
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -42,6 +42,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from mmengine.config import Config
 
 from ..engine.atomic_local_backend import AtomicLocalBackend
+from ..runner_config import UnknownOptionError, checked_cfg_options
 from .suite import Cell, Suite, SuiteError
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -193,7 +194,13 @@ class CellRunner:
             if path not in self._configs:
                 self._configs[path] = Config.fromfile(path)
             cfg = copy.deepcopy(self._configs[path])
-        cfg.merge_from_dict(self.options(cell, symbolic))
+        # A misspelt override would be merged as a key nothing reads.
+        try:
+            options = checked_cfg_options(
+                cfg, self.options(cell, symbolic), source='its overrides')
+        except UnknownOptionError as error:
+            raise SuiteError(f'{cell.key} ({path}): {error}') from None
+        cfg.merge_from_dict(options)
         return cfg
 
     @staticmethod
@@ -432,6 +439,8 @@ def run_suite(runner: CellRunner, dry_run: bool = False) -> List[dict]:
     """
     suite = runner.suite
     cells = suite.cells()
+    for cell in cells:
+        runner.fingerprint(cell)  # every override checked before any run
     if dry_run:
         for cell in cells:
             runner.log(runner.describe(cell))

@@ -8,8 +8,9 @@ import pytest
 from conftest import REPO_ROOT, TINY_CONFIG
 from test_suite import curve_body, write_suite
 
-from mimae.benchmark.execute import CellRunner, longest_first, write_json
-from mimae.benchmark.suite import Suite
+from mimae.benchmark.execute import (CellRunner, longest_first, run_suite,
+                                     write_json)
+from mimae.benchmark.suite import Suite, SuiteError
 
 
 def test_untimed_kinds_first_then_longest_expected():
@@ -133,3 +134,18 @@ def test_the_pixels_cell_runs_the_task_with_the_encoder_replaced(runner_for):
     assert cfg.model.image_encoder == dict(type='RawPixels')
     assert cfg.model.type == 'WeightedKNNClassifier'
     assert cfg.randomness.seed == 0
+
+
+def test_a_misspelt_override_is_refused_naming_the_cell(runner_for):
+    """An arm's override that matches no key of its config (nor an argument
+    of the class there) fails before any cell runs, not as a silent key."""
+    runner = runner_for(curve_body().replace(
+        f"dict(name='mi-mae', config={TINY_CONFIG!r})",
+        f"dict(name='mi-mae', config={TINY_CONFIG!r}, cfg_options="
+        "{'model.mi_min_head.los_weight': 0.5})"))
+    with pytest.raises(SuiteError) as error:
+        run_suite(runner)
+    message = str(error.value)
+    assert message.startswith('pretrain/mi-mae/v'), message
+    assert "closest: ['model.mi_min_head.loss_weight'" in message
+    assert not os.path.exists(osp.join(runner.suite.work_dir, 'pretrain'))
