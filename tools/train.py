@@ -15,7 +15,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
-from mimae.engine.resume_checkpoint import resume_checkpoint
+from mimae.engine.resume_checkpoint import (CorruptCheckpointError,
+                                            check_checkpoint_file,
+                                            resume_checkpoint)
 from mimae.runner_config import (add_metrics_file, add_vis_backends,
                                  check_data_roots, checked_cfg_options)
 
@@ -133,6 +135,22 @@ def set_resume(cfg: Config, requested: Optional[str], if_possible: bool,
         cfg.load_from = checkpoint
 
 
+def final_checkpoint(work_dir: str,
+                     resumed_from: Optional[str] = None) -> Optional[str]:
+    """The checkpoint a finished run leaves: ``last_checkpoint``'s, unless
+    it is damaged (a ``--resume-fallback`` run that trained nothing new),
+    then the one it resumed from."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    last = open(pointer).read().strip() if osp.isfile(pointer) else None
+    if last and osp.isfile(last):
+        try:
+            check_checkpoint_file(last)
+            return last
+        except CorruptCheckpointError:
+            pass
+    return resumed_from or last
+
+
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
@@ -141,8 +159,7 @@ def main() -> None:
         RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
     runner.train()
     if runner.rank == 0:
-        last = osp.join(runner.work_dir, 'last_checkpoint')
-        ckpt = open(last).read().strip() if osp.isfile(last) else None
+        ckpt = final_checkpoint(runner.work_dir, cfg.get('load_from'))
         print(f'Training done. Checkpoint: {ckpt}  '
               f'Log: {osp.join(runner.log_dir, runner.timestamp + ".log")}')
     if dist.is_initialized():

@@ -142,3 +142,18 @@ def test_resume_with_nothing_to_resume_is_refused(tmp_path):
     cfg = resolved(tool, tmp_path, '--resume-if-possible', '--work-dir',
                    str(empty))
     assert cfg.resume is False and cfg.get('load_from') is None
+
+
+def test_the_last_line_names_a_whole_checkpoint(tmp_path):
+    """After --resume-fallback resumed from an older checkpoint and saved
+    nothing new, last_checkpoint still names the damaged one: the run's
+    last line names the one it resumed from instead."""
+    import torch
+    tool = load_train_tool()
+    whole, damaged = tmp_path / 'epoch_1.pth', tmp_path / 'epoch_2.pth'
+    torch.save({'meta': {}}, whole)
+    damaged.write_bytes(b'truncated')
+    (tmp_path / 'last_checkpoint').write_text(str(damaged))
+    assert tool.final_checkpoint(str(tmp_path), str(whole)) == str(whole)
+    (tmp_path / 'last_checkpoint').write_text(str(whole))
+    assert tool.final_checkpoint(str(tmp_path), None) == str(whole)
