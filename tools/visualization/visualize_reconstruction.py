@@ -16,7 +16,6 @@ import mmcv
 import torch
 from mmengine.config import Config
 from mmpretrain.apis import get_model
-from mmpretrain.models import MAE
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 from mimae.visualization.reconstruction import (draw_reconstruction,
@@ -51,7 +50,6 @@ def main(argv=None) -> None:
                      'pre-training checkpoint (or its --config)')
     # With the top-level preprocessor, as the Runner builds it.
     model = get_model(cfg)
-    assert isinstance(model, MAE), type(model)
     model.load_state_dict(checkpoint['state_dict'])
     model.eval()
 
