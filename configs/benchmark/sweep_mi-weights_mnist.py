@@ -34,13 +34,7 @@ budgets = [32]
 pretrain = _base_.pretrain_config
 arms = [
     dict(name='random'),
-    dict(
-        name='mae',
-        config=pretrain,
-        cfg_options={
-            'model.backbone.num_masks': 1,
-            **_base_.no_mi
-        }),
+    dict(_base_.arms[1], budgets=None),  # mae, at the suite's budget
     dict(name='mae-k4', config=pretrain, cfg_options=_base_.no_mi),
 ] + [
     dict(
