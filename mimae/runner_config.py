@@ -235,3 +235,47 @@ def checked_cfg_options(cfg: Config,
             '\n  '.join(problems) + '\nFix the spelling, or write +KEY=VALUE '
             'for a key you mean to add.')
     return checked
+
+
+def add_show_dir(cfg: Config, out_dir: str) -> None:
+    """Draw every test prediction into ``out_dir``, as the ``--show-dir`` of
+    MMPretrain's, MMDet's and MMSeg's ``tools/test.py`` does for the
+    config's scope (each turns on its own visualization hook).
+
+    Raises:
+        ValueError: the config has no ``default_hooks.visualization``.
+    """
+    hook = cfg.get('default_hooks', {}).get('visualization')
+    if hook is None:
+        raise ValueError(
+            '--show-dir needs default_hooks.visualization in the config (e.g. '
+            "dict(type='VisualizationHook') in MMPretrain's default runtime)")
+    scope = cfg.get('default_scope')
+    if scope == 'mmdet':
+        hook.update(draw=True, test_out_dir=out_dir)
+    elif scope == 'mmseg':
+        hook.update(draw=True)
+        cfg.visualizer.save_dir = out_dir
+    else:
+        hook.update(enable=True, out_dir=out_dir)
+
+
+def use_tta(cfg: Config) -> None:
+    """Test with the config's test-time augmentation (``tta_model`` wrapping
+    the model, ``tta_pipeline`` for the test data), as ``--tta`` of the
+    OpenMMLab test tools does.
+
+    Raises:
+        ValueError: the config defines no ``tta_model`` and
+            ``tta_pipeline`` (the MMSeg bases do; add both to a
+            classification or detection config to use ``--tta``).
+    """
+    missing = [key for key in ('tta_model', 'tta_pipeline') if key not in cfg]
+    if missing:
+        raise ValueError(
+            f'--tta: the config defines no {" or ".join(missing)}. Add them '
+            "(e.g. tta_model=dict(type='DetTTAModel', ...) and a "
+            "tta_pipeline ending in TestTimeAug, as MMDet's and MMSeg's "
+            'dataset configs do) to test with augmentation.')
+    cfg.model = dict(**cfg.tta_model, module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline

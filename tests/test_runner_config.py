@@ -64,3 +64,60 @@ def test_train_tool_refuses_a_typo_before_building(tmp_path):
     ])
     with pytest.raises(UnknownOptionError, match='trian_cfg.max_epochs'):
         tool.merge_args(Config.fromfile(TINY), args)
+
+
+@pytest.mark.parametrize(
+    'config, hook_keys',
+    [('configs/cls/mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py',
+      dict(enable=True, out_dir='SHOW')),
+     ('configs/det/mimae_vit-tiny-p4_mask-rcnn_simplefpn_1xb8-300i_'
+      'mnist-scenes-32x32.py', dict(draw=True, test_out_dir='SHOW')),
+     ('configs/seg/mimae_vit-tiny-p4_upernet_1xb8-300i_mnist-scenes-32x32.py',
+      dict(draw=True))])
+def test_show_dir_turns_on_the_scope_s_own_visualization_hook(
+        config, hook_keys, tmp_path):
+    """As the --show-dir of MMPretrain's, MMDet's and MMSeg's test tools;
+    the hook still builds with those arguments."""
+    from mmengine.registry import HOOKS, VISUALIZERS, init_default_scope
+
+    from mimae.runner_config import add_show_dir
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    add_show_dir(cfg, 'SHOW')
+    hook = cfg.default_hooks.visualization
+    assert {k: hook[k] for k in hook_keys} == hook_keys
+    if cfg.default_scope == 'mmseg':
+        assert cfg.visualizer.save_dir == 'SHOW'
+    init_default_scope(cfg.default_scope)
+    VISUALIZERS.build(
+        dict(cfg.visualizer, name=str(tmp_path), save_dir=str(tmp_path)))
+    HOOKS.build(dict(hook))
+
+
+def test_tta_uses_the_config_s_or_is_refused():
+    from mimae.runner_config import use_tta
+    seg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'seg',
+                 'mimae_vit-tiny-p4_upernet_1xb8-300i_mnist-scenes-32x32.py'))
+    model = seg.model
+    use_tta(seg)
+    assert seg.model.type == seg.tta_model.type
+    assert seg.model.module == model
+    assert seg.test_dataloader.dataset.pipeline == seg.tta_pipeline
+    cls = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'cls',
+                 'mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py'))
+    with pytest.raises(
+            ValueError,
+            match='--tta: the config defines no tta_model or '
+            'tta_pipeline'):
+        use_tta(cls)
+
+
+def test_test_tool_takes_show_dir_and_tta():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'test_tool', osp.join(REPO_ROOT, 'tools', 'test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    args = tool.parse_args(['cfg.py', 'ckpt.pth', '--show-dir', 'd', '--tta'])
+    assert args.show_dir == 'd' and args.tta

@@ -14,11 +14,12 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
-from mimae.runner_config import (add_metrics_file, add_vis_backends,
-                                 check_data_roots, checked_cfg_options)
+from mimae.runner_config import (add_metrics_file, add_show_dir,
+                                 add_vis_backends, check_data_roots,
+                                 checked_cfg_options, use_tta)
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument(
@@ -30,6 +31,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--out', help='dump the predictions to this pickle file')
+    parser.add_argument(
+        '--show-dir', help='draw every prediction into this directory')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help="test with the config's test-time augmentation (tta_model, "
+        'tta_pipeline)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -49,7 +57,7 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -79,6 +87,10 @@ def main() -> None:
               [cfg.test_evaluator]),
             dict(type='mmengine.DumpResults', out_file_path=args.out)
         ]
+    if args.show_dir is not None:
+        add_show_dir(cfg, args.show_dir)
+    if args.tta:
+        use_tta(cfg)
     check_data_roots(cfg, ['test_dataloader'])
     runner = (
         RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
