@@ -143,3 +143,35 @@ def to_mmengine_checkpoint(checkpoint: Any, source: str) -> dict:
         "(mmengine {'state_dict': ...}, official MAE {'model': ...} with "
         "ViT keys 'blocks.N.*', a flat timm/MAE ViT state dict, or a flat "
         f'state dict of tensors); found {found}')
+
+
+def summarize_keys(keys, most: int = 6) -> str:
+    """A readable line for many checkpoint keys: keys that differ only in
+    their numbered parts are folded into one pattern (one numbered part
+    shown as its range), the largest groups first.
+
+    Examples:
+        >>> summarize_keys(['fc.weight', 'layer1.0.conv.weight',
+        ...                 'layer1.1.conv.weight'])
+        "3 keys: 'layer1.[0-1].conv.weight' (x2), 'fc.weight'"
+    """
+    keys = list(keys)
+    number = re.compile(r'(?:(?<=\.)|^)\d+(?=\.|$)')
+    groups: Dict[str, List[str]] = {}
+    for key in keys:
+        groups.setdefault(number.sub('*', key), []).append(key)
+
+    def shown(pattern: str, members: List[str]) -> str:
+        if len(members) == 1:
+            return repr(members[0])
+        numbers = [[int(n) for n in number.findall(k)] for k in members]
+        if pattern.count('*') == 1:
+            values = sorted({n[0] for n in numbers})
+            if values == list(range(values[0], values[-1] + 1)):
+                pattern = pattern.replace('*', f'[{values[0]}-{values[-1]}]')
+        return f'{pattern!r} (x{len(members)})'
+
+    ranked = sorted(groups.items(), key=lambda item: -len(item[1]))
+    text = ', '.join(shown(p, m) for p, m in ranked[:most])
+    more = (f', and {len(ranked) - most} more' if len(ranked) > most else '')
+    return f'{len(keys)} keys: {text}{more}' if keys else 'no keys'

@@ -86,6 +86,14 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
     ``torch.nn.SyncBatchNorm`` subclass: DDP refuses a CPU module holding
     one. Not applied with CUDA, or on a torch whose ``SyncBatchNorm``
     accepts CPU tensors.
+11. ``prefix_load_message``: mmengine's ``Pretrained`` init with a
+    ``prefix`` (how every transfer config of this project loads its
+    backbone) ends in ``AssertionError: backbone. is not in the pretrained
+    model`` when the file keeps nothing under that prefix (a plain state
+    dict of another model), without saying what the file is or holds. That
+    case now raises a ``KeyError`` naming the file, the prefix and a
+    summary of its keys (:func:`mimae.checkpoint_keys.summarize_keys`),
+    with the fixes. Loads that find the prefix are untouched.
 """
 import builtins
 import copy
@@ -324,6 +332,39 @@ def fix_sync_bn_cpu() -> bool:
     return True
 
 
+def fix_prefix_load_message() -> bool:
+    """Name the file and what it holds when a prefix load finds nothing."""
+    from mmengine.runner import checkpoint
+
+    from .checkpoint_keys import summarize_keys
+    original = checkpoint._load_checkpoint_with_prefix
+    if getattr(original, '__mimae__', False):
+        return False
+
+    def load_with_prefix(prefix, filename, map_location=None):
+        try:
+            return original(prefix, filename, map_location=map_location)
+        except AssertionError:
+            loaded = checkpoint._load_checkpoint(
+                filename, map_location=map_location)
+            state = loaded.get('state_dict', loaded)
+            dotted = prefix if prefix.endswith('.') else prefix + '.'
+            if any(k.startswith(dotted) for k in state):
+                raise  # not the missing-prefix assertion
+            raise KeyError(
+                f'{filename} holds nothing under the prefix {prefix!r} that '
+                f"init_cfg=dict(type='Pretrained', prefix={prefix!r}) loads: "
+                f'it holds {summarize_keys(state)}. Give a checkpoint of this '
+                "project (or MMPretrain's), convert official MAE/timm "
+                'weights with tools/model_converters/, or set '
+                'init_cfg.prefix to where this file keeps the weights.'
+            ) from None
+
+    load_with_prefix.__mimae__ = True
+    checkpoint._load_checkpoint_with_prefix = load_with_prefix
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
     'safe_checkpoint_loading': fix_safe_checkpoint_loading,
@@ -335,6 +376,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'plain_param_groups': fix_plain_param_groups,
     'mimae_config_package': fix_mimae_config_package,
     'sync_bn_cpu': fix_sync_bn_cpu,
+    'prefix_load_message': fix_prefix_load_message,
 }
 
 

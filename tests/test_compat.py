@@ -33,7 +33,8 @@ def test_every_needed_fix_is_applied():
     # fixes are for machines without CUDA. On a GPU machine those stay off.
     expected = {
         'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend',
-        'atomic_last_checkpoint', 'plain_param_groups', 'mimae_config_package'
+        'atomic_last_checkpoint', 'plain_param_groups', 'mimae_config_package',
+        'prefix_load_message'
     }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')

@@ -65,13 +65,14 @@ def test_wrong_prefix_names_what_the_checkpoint_holds(pretrain_ckpt):
         StrictPretrainedHook().check(model)
     msg = str(err.value)
     assert "does not match VisionTransformer" in msg
-    assert "'layers.0.attn.qkv.weight'" in msg  # missing from the module
+    # Missing from the module, folded over the 4 layers.
+    assert "'layers.[0-3].attn.qkv.weight' (x4)" in msg
 
 
 def test_mismatched_architecture_lists_the_keys(pretrain_ckpt):
     path, _ = pretrain_ckpt
     model = vit(path, arch=dict(ARCH, num_layers=5))
-    with pytest.raises(KeyError, match=r"missing \['layers\.4\."):
+    with pytest.raises(KeyError, match=r"missing \d+ keys: 'layers\.4\."):
         StrictPretrainedHook().check(model)
 
 
@@ -85,3 +86,21 @@ def test_hook_checks_training_and_init_only_evaluation(pretrain_ckpt):
         hook.before_test(SimpleNamespace(model=bad, _load_from=None))
     # Testing a trained checkpoint: its weights replace the init's.
     hook.before_test(SimpleNamespace(model=bad, _load_from='trained.pth'))
+
+
+def test_another_model_s_plain_state_dict_is_named_with_what_it_holds(
+        tmp_path):
+    """mmengine's prefix load stops at a bare ``AssertionError: backbone. is
+    not in the pretrained model``; with mimae.compat's prefix_load_message
+    the error names the file and summarises its keys."""
+    other = {f'layer1.{i}.conv.weight': torch.zeros(1) for i in range(3)}
+    other['fc.weight'] = torch.zeros(1)
+    path = tmp_path / 'resnet_like.pth'
+    torch.save(other, path)
+    with pytest.raises(KeyError) as error:
+        vit(str(path))
+    message = error.value.args[0]
+    assert message.startswith(f"{path} holds nothing under the prefix "
+                              "'backbone.'")
+    assert "4 keys: 'layer1.[0-2].conv.weight' (x3), 'fc.weight'" in message
+    assert 'tools/model_converters/' in message

@@ -8,6 +8,8 @@ from mmengine.registry import HOOKS
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
+from ...checkpoint_keys import summarize_keys
+
 # Parameters that downstream variants of a ViT add to a MAE / MI-MAE
 # pre-training checkpoint: ViTDet's relative position tables (zeros), the
 # layer scales of ``layer_scale_init_value`` (that value, as in mmseg's MAE
@@ -103,9 +105,8 @@ class StrictPretrainedHook(Hook):
         if not found:
             raise KeyError(
                 f'{checkpoint} holds nothing under prefix {prefix!r} for '
-                f'{name}. Found {len(state)} keys, e.g. {sorted(state)[:8]}; '
-                f'expected keys such as '
-                f'{[prefix + k for k in sorted(expected)[:8]]}. Convert '
+                f'{name}: it holds {summarize_keys(state)}; {name} expects '
+                f'{summarize_keys(prefix + k for k in expected)}. Convert '
                 'official MAE/timm weights with tools/model_converters/.')
         new = sorted(k for k in expected - found if any(
             fnmatchcase(k, p) for p in self.new_keys))
@@ -116,8 +117,10 @@ class StrictPretrainedHook(Hook):
         if missing or unexpected:
             raise KeyError(
                 f'{checkpoint} (prefix {prefix!r}) does not match {name} '
-                f'({type(module).__name__}): missing {missing}, unexpected '
-                f'{unexpected}. The module expects {sorted(expected)}.')
+                f'({type(module).__name__}): missing '
+                f'{summarize_keys(missing)}; unexpected '
+                f'{summarize_keys(unexpected)}. The module expects '
+                f'{summarize_keys(expected)}.')
         return (f'{name}: all {len(found) - len(unused)} tensors loaded from '
                 f'{checkpoint}; initialised explicitly: {new}; unused: '
                 f'{unused}')
