@@ -83,7 +83,9 @@ def main() -> int:
         runner = CellRunner(
             suite,
             log=lambda line: print(line, flush=True),
-            vis_backends=args.vis_backend)
+            vis_backends=args.vis_backend,
+            # This checkout's (or wheel's) tools run the cells.
+            tools_dir=osp.dirname(osp.abspath(__file__)))
         for cell in suite.cells():
             runner.fingerprint(cell)  # every override checked first
     except SuiteError as error:

@@ -48,6 +48,22 @@ from .suite import Cell, Suite, SuiteError
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+def default_tools_dir() -> str:
+    """The project's ``tools/``: the checkout's (a source or editable
+    install), else the one a wheel ships in ``mimae/.mim/tools``."""
+    package = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    candidates = [
+        osp.join(REPO_ROOT, 'tools'),
+        osp.join(package, '.mim', 'tools')
+    ]
+    for folder in candidates:
+        if osp.isfile(osp.join(folder, 'train.py')):
+            return folder
+    raise FileNotFoundError(
+        f'no tools/train.py in {" or ".join(candidates)}: reinstall mimae, '
+        'or run the suite with a checkout\'s tools/benchmark.py')
+
+
 def write_json(obj, path: str) -> None:
     """Write JSON atomically: a kill leaves the old file or the new one."""
     AtomicLocalBackend().put_text(json.dumps(obj, indent=1) + '\n', path)
@@ -88,15 +104,17 @@ class CellRunner:
             ``--vis-backend`` (TensorBoard, W&B, MLflow).
     """
 
-    def __init__(
-        self,
-        suite: Suite,
-        python: str = sys.executable,
-        log: Callable[[str], None] = print,
-        vis_backends: Sequence[str] = ()
-    ) -> None:
+    def __init__(self,
+                 suite: Suite,
+                 python: str = sys.executable,
+                 log: Callable[[str], None] = print,
+                 vis_backends: Sequence[str] = (),
+                 tools_dir: Optional[str] = None) -> None:
         self.suite = suite
         self.python = python
+        # tools/benchmark.py passes its own folder, so a second checkout
+        # runs its cells with its own tools, not the installed copy's.
+        self.tools_dir = tools_dir or default_tools_dir()
         self.vis_backends = list(vis_backends)
         self.log = log
         self.commit = git_commit()
@@ -224,15 +242,15 @@ class CellRunner:
         if kind == 'local':
             return [
                 self.python,
-                osp.join(REPO_ROOT, 'tools', f'{tool}.py'), config,
-                '--work-dir', work
+                osp.join(self.tools_dir, f'{tool}.py'), config, '--work-dir',
+                work
             ] + extra
         gpus = str(self.gpus(cell))
         if kind == 'pytorch':
-            script = osp.join(REPO_ROOT, 'tools', f'dist_{tool}.sh')
+            script = osp.join(self.tools_dir, f'dist_{tool}.sh')
             cmd = [script, config] + ([] if train else ['']) + [gpus]
             return cmd + ['--work-dir', work] + extra
-        script = osp.join(REPO_ROOT, 'tools', f'slurm_{tool}.sh')
+        script = osp.join(self.tools_dir, f'slurm_{tool}.sh')
         job = cell.key.replace('/', '_')
         cmd = [script, launcher['partition'], job, config]
         if train:

@@ -149,3 +149,39 @@ def test_a_misspelt_override_is_refused_naming_the_cell(runner_for):
     assert message.startswith('pretrain/mi-mae/v'), message
     assert "closest: ['model.mi_min_head.loss_weight'" in message
     assert not os.path.exists(osp.join(runner.suite.work_dir, 'pretrain'))
+
+
+def test_cells_run_with_the_tools_the_runner_is_given(runner_for, tmp_path):
+    """tools/benchmark.py passes its own folder: a second checkout (or a
+    wheel's mimae/.mim/tools) runs its cells with its own tools."""
+    from mimae.benchmark.execute import default_tools_dir
+    assert default_tools_dir() == osp.join(REPO_ROOT, 'tools')
+    runner = runner_for()
+    runner.tools_dir = str(tmp_path / 'tools')
+    command = runner.command(cell(runner, 'pretrain/mae/v40/seed0'))
+    assert command[1] == str(tmp_path / 'tools' / 'train.py')
+
+
+def test_benchmark_tool_names_its_own_folder_s_tools(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    copy = tmp_path / 'checkout' / 'tools'
+    copy.mkdir(parents=True)
+    shutil.copy(osp.join(REPO_ROOT, 'tools', 'benchmark.py'), copy)
+    result = subprocess.run([
+        sys.executable,
+        str(copy / 'benchmark.py'),
+        osp.join(REPO_ROOT, 'configs', 'benchmark', 'demo_mnist.py'),
+        '--dry-run', '--work-dir',
+        str(tmp_path / 'out')
+    ],
+                            cwd=REPO_ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    commands = [
+        line for line in result.stdout.splitlines() if not line.startswith('#')
+    ]
+    assert commands and all(f' {copy}/train.py ' in c for c in commands)
