@@ -14,11 +14,20 @@ class CorruptCheckpointError(RuntimeError):
 
 def check_checkpoint_file(path: str) -> None:
     """Read every record of a checkpoint (torch's zip format) against its
-    CRC, without unpickling anything.
+    CRC, without unpickling anything; a file in torch's legacy (non-zip)
+    format is loaded safely instead (it has no CRCs).
 
     Raises:
         CorruptCheckpointError: naming the file and what is wrong with it.
+        UnsafeCheckpointError: a legacy file that needs unsafe globals.
     """
+    if osp.isfile(path) and not zipfile.is_zipfile(path):
+        with open(path, 'rb') as f:
+            legacy = f.read(2) == b'\x80\x02'  # torch's legacy pickles
+        if legacy:
+            from ..zoo.safe_load import safe_torch_load
+            safe_torch_load(path, map_location='cpu')
+            return
     try:
         with zipfile.ZipFile(path) as archive:
             damaged = archive.testzip()

@@ -13,6 +13,7 @@ the user trusts.
 import os
 import os.path as osp
 import pickle
+import re
 from typing import Any, Callable, List, Tuple, Union
 
 import numpy as np
@@ -93,23 +94,80 @@ def safe_torch_load(path: str, map_location: Any = None) -> Any:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(
                 path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError:
-        try:
-            found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-        except Exception:  # not a zip checkpoint: torch's message says why
-            found = []
-        allowed = {
-            name if isinstance(name, str) else
-            f'{name.__module__}.{name.__qualname__}'
-            for name in (g[1] if isinstance(g, tuple) else g
-                         for g in SAFE_GLOBALS)
-        }
-        unsafe = sorted(set(found) - allowed)
-        if not unsafe:
-            raise
+    except pickle.UnpicklingError as error:
+        reason = _reason(error)
+        if 'truncated' in reason:
+            raise _damaged(path, error) from None
+        unsafe = _unsafe_globals(path, error)
+        if unsafe and not all(map(_importable, unsafe)):
+            raise _damaged(path, error) from None  # a cut legacy pickle
+        what = (f'needs {unsafe}, which mimae does not unpickle: a checkpoint '
+                'can run any code through them' if unsafe else
+                f'cannot be loaded without running code from it: {reason}')
+        # torch's own message advises weights_only=False, for any file.
         raise UnsafeCheckpointError(
-            f'{path} needs {unsafe}, which mimae does not unpickle: a '
-            'checkpoint can run any code through them. If you trust this '
-            f'file, set {TRUST_ENV}={path} (paths separated by '
-            f"'{os.pathsep}', or '*' for every file) to load it with full "
-            'unpickling.') from None
+            f'{path} {what}. If you trust this file, set {TRUST_ENV}={path} '
+            f"(paths separated by '{os.pathsep}', or '*' for every file) to "
+            'load it with full unpickling.') from None
+    except (RuntimeError, EOFError) as error:
+        # torch's "PytorchStreamReader failed reading zip archive" (a
+        # truncated file) or a cut legacy pickle: neither names the file.
+        raise _damaged(path, error) from None
+
+
+def _unsafe_globals(path: str, error: Exception) -> List[str]:
+    """The globals a checkpoint needs beyond the allowed set: read from the
+    zip archive, or, for the legacy (non-zip) format, from torch's error."""
+    try:
+        found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # the legacy format: only the first one is known
+        found = re.findall(
+            r'(?:Unsupported global:|unsupported) GLOBAL '
+            r'([\w.]+)', str(error))
+    allowed = {
+        name
+        if isinstance(name, str) else f'{name.__module__}.{name.__qualname__}'
+        for name in (g[1] if isinstance(g, tuple) else g for g in SAFE_GLOBALS)
+    }
+    return sorted(set(found) - allowed)
+
+
+def _importable(name: str) -> bool:
+    """Whether a pickled global's dotted name names something."""
+    import importlib
+    parts = name.split('.')
+    for split in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module('.'.join(parts[:split]))
+        except (ImportError, ValueError):
+            continue
+        try:
+            for attr in parts[split:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return False
+        return True
+    import builtins
+    return hasattr(builtins, name)
+
+
+def _reason(error: Exception) -> str:
+    """What torch's weights-only unpickler objected to, without its
+    advice (re-running with ``weights_only=False``) and links."""
+    text = str(error)
+    if 'WeightsUnpickler error:' in text:
+        text = text.split('WeightsUnpickler error:', 1)[1]
+    paragraphs = [
+        p for p in re.split(r'\n\s*\n', text)
+        if p.strip() and not p.strip().startswith(('Weights only load failed',
+                                                   'Check the documentation'))
+    ]
+    return ' '.join(' '.join(paragraphs).split())
+
+
+def _damaged(path: str, error: Exception) -> Exception:
+    from ..engine.resume_checkpoint import CorruptCheckpointError
+    reason = _reason(error) or type(error).__name__
+    reason = re.split(r'(?<=\.)\s', reason)[0]  # torch adds paragraphs
+    return CorruptCheckpointError(
+        f'checkpoint {path} is truncated or corrupt: {reason}')
