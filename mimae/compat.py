@@ -94,6 +94,19 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
     case now raises a ``KeyError`` naming the file, the prefix and a
     summary of its keys (:func:`mimae.checkpoint_keys.summarize_keys`),
     with the fixes. Loads that find the prefix are untouched.
+12. ``checked_image_loading``: mmcv's ``LoadImageFromFile`` (the first
+    transform of every classification, k-NN, detection and segmentation
+    pipeline, MMPretrain's, MMDet's and MMSeg's bases included) lets a
+    decoding failure through as a bare ``cv2.error ... !buf.empty()`` or
+    ``AssertionError: failed to load image``, often from a DataLoader
+    worker and without the file's name. The name ``LoadImageFromFile`` in
+    mmengine's root ``TRANSFORMS`` (which MMDet's and MMSeg's registries
+    fall back to) and in MMPretrain's (which registers mmcv's class itself)
+    now builds :class:`mimae.datasets.LoadImageFromFileChecked`,
+    its subclass that loads a good file identically and names a bad one
+    with its sample (``ImageDecodeError``), so every config family fails
+    the same way as pre-training, and ``BadImageHook``'s skip option works
+    wherever a training config adds the hook.
 """
 import builtins
 import copy
@@ -365,6 +378,23 @@ def fix_prefix_load_message() -> bool:
     return True
 
 
+def fix_checked_image_loading() -> bool:
+    """Make every ``LoadImageFromFile`` name the file it cannot decode."""
+    # MMPretrain registers mmcv's class in its own registry too; import it
+    # first so that its registration does not come after (and clash).
+    import mmpretrain.datasets  # noqa: F401
+    from mmengine.registry import TRANSFORMS
+    from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
+
+    from .datasets.checked_load_image import LoadImageFromFileChecked
+    if TRANSFORMS.get('LoadImageFromFile') is LoadImageFromFileChecked:
+        return False
+    for registry in (TRANSFORMS, MMPRETRAIN_TRANSFORMS):
+        registry.register_module(
+            'LoadImageFromFile', module=LoadImageFromFileChecked, force=True)
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'torchvision_cpu': fix_torchvision_cpu,
     'safe_checkpoint_loading': fix_safe_checkpoint_loading,
@@ -377,6 +407,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'mimae_config_package': fix_mimae_config_package,
     'sync_bn_cpu': fix_sync_bn_cpu,
     'prefix_load_message': fix_prefix_load_message,
+    'checked_image_loading': fix_checked_image_loading,
 }
 
 

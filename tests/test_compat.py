@@ -34,7 +34,7 @@ def test_every_needed_fix_is_applied():
     expected = {
         'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend',
         'atomic_last_checkpoint', 'plain_param_groups', 'mimae_config_package',
-        'prefix_load_message'
+        'prefix_load_message', 'checked_image_loading'
     }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')
@@ -362,3 +362,29 @@ def test_sync_bn_is_plain_bn_without_a_process_group():
     sync.eval()
     plain.eval()
     torch.testing.assert_close(sync(x), plain(x))
+
+
+@pytest.mark.parametrize('scope', ['mmpretrain', 'mmdet', 'mmseg'])
+def test_every_scope_s_load_image_names_a_bad_file(scope, tmp_path):
+    """checked_image_loading: the LoadImageFromFile of cls, k-NN, det and seg
+    pipelines (each package's registry) is the checked loader: a good file
+    loads as mmcv loads it, an empty one is named with its sample."""
+    import importlib
+
+    import mmcv
+    from mmengine.registry import init_default_scope
+
+    from mimae.datasets import ImageDecodeError, LoadImageFromFileChecked
+    registry = importlib.import_module(f'{scope}.registry').TRANSFORMS
+    init_default_scope(scope)
+    load = registry.build(dict(type='LoadImageFromFile'))
+    assert isinstance(load, LoadImageFromFileChecked)
+    good = str(tmp_path / 'good.png')
+    mmcv.imwrite(np.full((4, 5, 3), 7, np.uint8), good)
+    assert (load(dict(img_path=good))['img'] == mmcv.imread(good)).all()
+    empty = tmp_path / 'empty.png'
+    empty.write_bytes(b'')
+    with pytest.raises(
+            ImageDecodeError,
+            match=f'cannot load image {empty} \\(sample 5\\)'):
+        load(dict(img_path=str(empty), sample_idx=5))

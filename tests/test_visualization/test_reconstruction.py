@@ -76,7 +76,9 @@ def test_tool_names_an_unreadable_image(pretrain_checkpoint, tmp_path):
     ckpt, _ = pretrain_checkpoint
     bad = tmp_path / 'broken.jpg'
     bad.write_bytes(b'not an image')
-    with pytest.raises(AssertionError, match='cannot read image .*broken'):
+    with pytest.raises(
+            AssertionError,
+            match='ImageDecodeError: cannot load image .*broken'):
         run_tool([
             'tools/visualization/visualize_reconstruction.py', ckpt, bad,
             '--out', tmp_path / 'x.png'

@@ -18,6 +18,7 @@ from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
+from mimae.datasets import LoadImageFromFileChecked
 from mimae.visualization.reconstruction import (draw_reconstruction,
                                                 reconstruct, to_rgb_uint8)
 from mimae.zoo.safe_load import safe_torch_load
@@ -53,9 +54,8 @@ def main(argv=None) -> None:
     model.load_state_dict(checkpoint['state_dict'])
     model.eval()
 
-    image = mmcv.imread(args.image)  # BGR, as the pipelines load it
-    if image is None:
-        raise FileNotFoundError(f'cannot read image {args.image}')
+    # BGR, loaded (and a bad file named) as the pipelines do.
+    image = LoadImageFromFileChecked()(dict(img_path=args.image))['img']
     height, width = model.backbone.patch_resolution
     size = (width * model.head.patch_size, height * model.head.patch_size)
     image = mmcv.imresize(image, size, interpolation='bicubic')
