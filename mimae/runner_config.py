@@ -182,7 +182,7 @@ def checked_cfg_options(cfg: Config,
     """
     from mmengine.runner import Runner
     scope = cfg.get('default_scope') or 'mmengine'
-    top_level = _constructor_keys(Runner) or set()
+    top_level = _constructor_keys(Runner) or set()  # work_dir, resume, ...
     checked, problems = {}, []
     for key, value in options.items():
         if key.startswith('+'):
@@ -209,12 +209,14 @@ def checked_cfg_options(cfg: Config,
             if part in node or part in ('_delete_', '_scope_'):
                 node, path = node.get(part), path + [part]
                 continue
-            cls = (
-                _registered(node['type'], scope)
-                if 'type' in node else Runner if not path else None)
-            accepted = _constructor_keys(cls) if cls else set()
-            if accepted is None or part in accepted or (not path
-                                                        and part in top_level):
+            if 'type' in node:
+                cls = _registered(node['type'], node.get('_scope_', scope))
+                # A type this process cannot resolve: its arguments are
+                # unknown here, so any key may be one.
+                accepted = _constructor_keys(cls) if cls else None
+            else:
+                accepted = top_level if not path else set()
+            if accepted is None or part in accepted:
                 break  # an argument the config leaves at its default
             where = '.'.join(path)
             close = difflib.get_close_matches(

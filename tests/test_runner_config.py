@@ -121,3 +121,12 @@ def test_test_tool_takes_show_dir_and_tta():
     spec.loader.exec_module(tool)
     args = tool.parse_args(['cfg.py', 'ckpt.pth', '--show-dir', 'd', '--tta'])
     assert args.show_dir == 'd' and args.tta
+
+
+def test_a_type_this_process_cannot_resolve_takes_any_key():
+    """Its constructor's arguments are unknown here (a module imported
+    later, a typo in the config itself): no key under it is refused."""
+    cfg = Config(dict(model=dict(type='NotRegisteredAnywhere', depth=1)))
+    assert checked_cfg_options(cfg, {'model.width': 2}) == {'model.width': 2}
+    with pytest.raises(UnknownOptionError, match="closest: \\['model'\\]"):
+        checked_cfg_options(cfg, {'modle.width': 2})
