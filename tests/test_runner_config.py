@@ -3,7 +3,7 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
-from tests_support import REPO_ROOT
+from tests_support import REPO_ROOT, load_tool
 
 from mimae.runner_config import UnknownOptionError, checked_cfg_options
 
@@ -53,11 +53,7 @@ def test_a_plus_marks_a_deliberate_new_key(cfg):
 
 def test_train_tool_refuses_a_typo_before_building(tmp_path):
     """tools/train.py (and tools/test.py, which shares the check)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(REPO_ROOT, 'tools', 'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/train.py')
     args = tool.parse_args([
         TINY, '--work-dir',
         str(tmp_path), '--cfg-options', 'trian_cfg.max_epochs=1'
@@ -114,11 +110,7 @@ def test_tta_uses_the_config_s_or_is_refused():
 
 
 def test_test_tool_takes_show_dir_and_tta():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'test_tool', osp.join(REPO_ROOT, 'tools', 'test.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/test.py')
     args = tool.parse_args(['cfg.py', 'ckpt.pth', '--show-dir', 'd', '--tta'])
     assert args.show_dir == 'd' and args.tta
 

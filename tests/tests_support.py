@@ -54,6 +54,18 @@ def tiny_pretrain_checkpoint(out_dir,
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
+def load_tool(path: str):
+    """A script under ``tools/`` (path relative to the repository) as a
+    module, to call its functions in-process."""
+    import importlib.util
+    name = osp.splitext(osp.basename(path))[0] + '_tool'
+    spec = importlib.util.spec_from_file_location(name,
+                                                  osp.join(REPO_ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run_tool(args: list, env: dict = None, cwd: str = None):
     """Run a command from the repository root (or ``cwd``); fail with its
     output.

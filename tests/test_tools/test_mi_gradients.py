@@ -1,6 +1,5 @@
 """tools/analysis_tools/mi_gradients.py: the model it measures is the one
 training builds (normalised inputs), and its report runs end to end."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -8,19 +7,15 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
-from tests_support import REPO_ROOT
+from tests_support import REPO_ROOT, load_tool
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'mi_gradients.py')
 TINY_CONFIG = osp.join(REPO_ROOT, 'configs', 'pretrain',
                        'mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py')
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('mi_gradients', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis_tools/mi_gradients.py')
 
 
 def top_level_preprocessor_cfg(tiny_model_cfg) -> Config:

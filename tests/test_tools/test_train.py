@@ -1,13 +1,12 @@
 """tools/train.py and tools/dist_train.sh on the tiny config, for real."""
 import glob
-import importlib.util
 import json
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
-from tests_support import REPO_ROOT, run_tool
+from tests_support import REPO_ROOT, load_tool, run_tool
 
 TINY = 'configs/pretrain/mimae_vit-tiny-p4_1xb64-coslr-20e_digits.py'
 
@@ -103,11 +102,7 @@ def test_missing_data_root_is_refused_before_building(tmp_path):
 
 
 def load_train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(REPO_ROOT, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/train.py')
 
 
 def resolved(tool, tmp_path, *argv):

@@ -88,21 +88,14 @@ def test_tool_names_an_unreadable_image(pretrain_checkpoint, tmp_path):
 def test_tool_refuses_a_checkpoint_that_is_not_pre_training(tmp_path, capsys):
     """A fine-tuned classifier's checkpoint (its config in meta, as
     mmengine saves it) is refused by name, before anything is built."""
-    import importlib.util
-
     from mmengine.config import Config
-    from tests_support import REPO_ROOT
+    from tests_support import REPO_ROOT, load_tool
     cls_cfg = Config.fromfile(
         osp.join(REPO_ROOT, 'configs', 'cls',
                  'mimae_vit-tiny-p4_1xb64-coslr-10e_digits.py'))
     ckpt = tmp_path / 'finetuned.pth'
     torch.save({'meta': {'cfg': cls_cfg.pretty_text}, 'state_dict': {}}, ckpt)
-    spec = importlib.util.spec_from_file_location(
-        'visualize_reconstruction',
-        osp.join(REPO_ROOT, 'tools', 'visualization',
-                 'visualize_reconstruction.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/visualization/visualize_reconstruction.py')
     with pytest.raises(SystemExit):
         tool.main([str(ckpt), 'image.png', '--out', str(tmp_path / 'x.png')])
     assert (f'{ckpt} holds a model of type ImageClassifier, not MAE or '

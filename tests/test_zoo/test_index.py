@@ -1,12 +1,11 @@
 """The model index: every config listed, every weight hash-checked, names
 resolved with helpful errors, other teams' indexes added by a setting."""
 import glob
-import importlib.util
 import os.path as osp
 
 import pytest
 import yaml
-from tests_support import REPO_ROOT
+from tests_support import REPO_ROOT, load_tool
 
 from mimae.zoo import expected_hash, find_model, list_models, load_index
 from mimae.zoo.index import project_root
@@ -106,11 +105,7 @@ def test_an_index_variable_naming_a_missing_file_says_so(
 
 def test_download_tool_lists_every_name_marking_those_with_weights(
         zoo_cache, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'download_checkpoint',
-        osp.join(REPO_ROOT, 'tools', 'download_checkpoint.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/download_checkpoint.py')
     assert tool.main(['--list']) == 0
     rows = dict(line.split() for line in capsys.readouterr().out.splitlines())
     assert set(rows) == set(list_models())
