@@ -372,12 +372,13 @@ def test_every_scope_s_load_image_names_a_bad_file(scope, tmp_path):
     import importlib
 
     import mmcv
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
 
     from mimae.datasets import ImageDecodeError, LoadImageFromFileChecked
     registry = importlib.import_module(f'{scope}.registry').TRANSFORMS
-    init_default_scope(scope)
-    load = registry.build(dict(type='LoadImageFromFile'))
+    # Scoped: a default scope left behind changes later tests' builds.
+    with DefaultScope.overwrite_default_scope(scope):
+        load = registry.build(dict(type='LoadImageFromFile'))
     assert isinstance(load, LoadImageFromFileChecked)
     good = str(tmp_path / 'good.png')
     mmcv.imwrite(np.full((4, 5, 3), 7, np.uint8), good)

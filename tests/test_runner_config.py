@@ -74,7 +74,7 @@ def test_show_dir_turns_on_the_scope_s_own_visualization_hook(
         config, hook_keys, tmp_path):
     """As the --show-dir of MMPretrain's, MMDet's and MMSeg's test tools;
     the hook still builds with those arguments."""
-    from mmengine.registry import HOOKS, VISUALIZERS, init_default_scope
+    from mmengine.registry import HOOKS, VISUALIZERS, DefaultScope
 
     from mimae.runner_config import add_show_dir
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
@@ -83,10 +83,10 @@ def test_show_dir_turns_on_the_scope_s_own_visualization_hook(
     assert {k: hook[k] for k in hook_keys} == hook_keys
     if cfg.default_scope == 'mmseg':
         assert cfg.visualizer.save_dir == 'SHOW'
-    init_default_scope(cfg.default_scope)
-    VISUALIZERS.build(
-        dict(cfg.visualizer, name=str(tmp_path), save_dir=str(tmp_path)))
-    HOOKS.build(dict(hook))
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        VISUALIZERS.build(
+            dict(cfg.visualizer, name=str(tmp_path), save_dir=str(tmp_path)))
+        HOOKS.build(dict(hook))
 
 
 def test_tta_uses_the_config_s_or_is_refused():
