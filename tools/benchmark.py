@@ -86,18 +86,16 @@ def main() -> int:
             vis_backends=args.vis_backend,
             # This checkout's (or wheel's) tools run the cells.
             tools_dir=osp.dirname(osp.abspath(__file__)))
-        for cell in suite.cells():
-            runner.fingerprint(cell)  # every override checked first
+        if args.dry_run:
+            run_suite(runner, dry_run=True)
+            return 0
+        if args.report_only:
+            records = [runner.current(c) for c in suite.cells()]
+        else:
+            records = run_suite(runner)  # checks every override first
     except SuiteError as error:
         print(f'benchmark: {error}', file=sys.stderr)
         return 2
-    if args.dry_run:
-        run_suite(runner, dry_run=True)
-        return 0
-    if args.report_only:
-        records = [runner.current(c) for c in suite.cells()]
-    else:
-        records = run_suite(runner)
     summary = write_report(suite, records)
     print(markdown(summary))
     files = summary['files']

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 import mimae  # noqa: F401  (first: patches the stack, registers modules)
 from mimae.engine.resume_checkpoint import (CorruptCheckpointError,
@@ -140,8 +140,7 @@ def final_checkpoint(work_dir: str,
     """The checkpoint a finished run leaves: ``last_checkpoint``'s, unless
     it is damaged (a ``--resume-fallback`` run that trained nothing new),
     then the one it resumed from."""
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    last = open(pointer).read().strip() if osp.isfile(pointer) else None
+    last = find_latest_checkpoint(work_dir)
     if last and osp.isfile(last):
         try:
             check_checkpoint_file(last)
