@@ -28,7 +28,8 @@ model = dict(
     # table in docs/results/sweep_mi-weights_mnist.md). Not significantly
     # above 1.0 / 1.0 there, and every pair below MAE at equal views (README,
     # "Choosing the MI weights"). At 1.0, InfoNCE's encoder gradient is about
-    # 30x reconstruction's.
+    # 30x reconstruction's (docs/results/sweep_mi-weights_mnist_gradients.md,
+    # with the command that measured it).
     mi_max_head=dict(
         type='MaxMIHead',
         hid_channels=2048,
