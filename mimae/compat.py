@@ -86,14 +86,20 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
     ``torch.nn.SyncBatchNorm`` subclass: DDP refuses a CPU module holding
     one. Not applied with CUDA, or on a torch whose ``SyncBatchNorm``
     accepts CPU tensors.
-11. ``prefix_load_message``: mmengine's ``Pretrained`` init with a
-    ``prefix`` (how every transfer config of this project loads its
-    backbone) ends in ``AssertionError: backbone. is not in the pretrained
-    model`` when the file keeps nothing under that prefix (a plain state
-    dict of another model), without saying what the file is or holds. That
-    case now raises a ``KeyError`` naming the file, the prefix and a
-    summary of its keys (:func:`mimae.checkpoint_keys.summarize_keys`),
-    with the fixes. Loads that find the prefix are untouched.
+11. ``pretrained_init``: mmengine's ``Pretrained`` init (how every transfer
+    config of this project loads its backbone) stops at ``AssertionError:
+    backbone. is not in the pretrained model`` when the file keeps nothing
+    under the prefix (a plain state dict of another model), without saying
+    what the file is or holds; warns "missing keys in source state_dict:
+    ln2.weight, ln2.bias" on a correct transfer to a downstream ViT
+    variant; and keeps no record of what it loaded, so a key check had to
+    read the file again. ``PretrainedInit.__call__`` becomes
+    :func:`mimae.engine.pretrained_init.init_from_pretrained`: the same
+    lenient load, reading the file once, raising a ``KeyError`` that names
+    the file and summarises its keys for an absent prefix, keeping the
+    downstream ViT additions (``ln2``, layer scales, relative position
+    tables) and the dropped final norm out of the warning (an info line
+    lists them), and recording the keys found for ``StrictPretrainedHook``.
 12. ``checked_image_loading``: mmcv's ``LoadImageFromFile`` (the first
     transform of every classification, k-NN, detection and segmentation
     pipeline, MMPretrain's, MMDet's and MMSeg's bases included) lets a
@@ -345,36 +351,22 @@ def fix_sync_bn_cpu() -> bool:
     return True
 
 
-def fix_prefix_load_message() -> bool:
-    """Name the file and what it holds when a prefix load finds nothing."""
-    from mmengine.runner import checkpoint
+def fix_pretrained_init() -> bool:
+    """Read a ``Pretrained`` file once, name it, and record what it held."""
+    from mmengine.model.weight_init import PretrainedInit, update_init_info
 
-    from .checkpoint_keys import summarize_keys
-    original = checkpoint._load_checkpoint_with_prefix
-    if getattr(original, '__mimae__', False):
+    from .engine.pretrained_init import init_from_pretrained
+    if getattr(PretrainedInit.__call__, '__mimae__', False):
         return False
 
-    def load_with_prefix(prefix, filename, map_location=None):
-        try:
-            return original(prefix, filename, map_location=map_location)
-        except AssertionError:
-            loaded = checkpoint._load_checkpoint(
-                filename, map_location=map_location)
-            state = loaded.get('state_dict', loaded)
-            dotted = prefix if prefix.endswith('.') else prefix + '.'
-            if any(k.startswith(dotted) for k in state):
-                raise  # not the missing-prefix assertion
-            raise KeyError(
-                f'{filename} holds nothing under the prefix {prefix!r} that '
-                f"init_cfg=dict(type='Pretrained', prefix={prefix!r}) loads: "
-                f'it holds {summarize_keys(state)}. Give a checkpoint of this '
-                "project (or MMPretrain's), convert official MAE/timm "
-                'weights with tools/model_converters/, or set '
-                'init_cfg.prefix to where this file keeps the weights.'
-            ) from None
+    def __call__(self, module):
+        init_from_pretrained(module, self.checkpoint, self.prefix,
+                             self.map_location)
+        if hasattr(module, '_params_init_info'):
+            update_init_info(module, init_info=self._get_init_info())
 
-    load_with_prefix.__mimae__ = True
-    checkpoint._load_checkpoint_with_prefix = load_with_prefix
+    __call__.__mimae__ = True
+    PretrainedInit.__call__ = __call__
     return True
 
 
@@ -406,7 +398,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'plain_param_groups': fix_plain_param_groups,
     'mimae_config_package': fix_mimae_config_package,
     'sync_bn_cpu': fix_sync_bn_cpu,
-    'prefix_load_message': fix_prefix_load_message,
+    'pretrained_init': fix_pretrained_init,
     'checked_image_loading': fix_checked_image_loading,
 }
 

@@ -34,7 +34,7 @@ def test_every_needed_fix_is_applied():
     expected = {
         'safe_checkpoint_loading', 'collate_fn_scope', 'atomic_local_backend',
         'atomic_last_checkpoint', 'plain_param_groups', 'mimae_config_package',
-        'prefix_load_message', 'checked_image_loading'
+        'pretrained_init', 'checked_image_loading'
     }
     if torch.version.cuda is None:
         expected.add('torchvision_cpu')

@@ -88,19 +88,18 @@ def test_hook_checks_training_and_init_only_evaluation(pretrain_ckpt):
     hook.before_test(SimpleNamespace(model=bad, _load_from='trained.pth'))
 
 
-def test_another_model_s_plain_state_dict_is_named_with_what_it_holds(
-        tmp_path):
-    """mmengine's prefix load stops at a bare ``AssertionError: backbone. is
-    not in the pretrained model``; with mimae.compat's prefix_load_message
-    the error names the file and summarises its keys."""
-    other = {f'layer1.{i}.conv.weight': torch.zeros(1) for i in range(3)}
-    other['fc.weight'] = torch.zeros(1)
-    path = tmp_path / 'resnet_like.pth'
-    torch.save(other, path)
-    with pytest.raises(KeyError) as error:
-        vit(str(path))
-    message = error.value.args[0]
-    assert message.startswith(f"{path} holds nothing under the prefix "
-                              "'backbone.'")
-    assert "4 keys: 'layer1.[0-2].conv.weight' (x3), 'fc.weight'" in message
-    assert 'tools/model_converters/' in message
+def test_a_pretrained_module_never_initialised_is_refused(pretrain_ckpt):
+    """mmengine's Runner.test() never runs init_weights: a k-NN evaluation
+    of the init_cfg checkpoint would score random features."""
+    path, _ = pretrain_ckpt
+    model = MODELS.build(
+        dict(
+            type='VisionTransformer',
+            arch=ARCH,
+            img_size=64,
+            patch_size=8,
+            init_cfg=dict(
+                type='Pretrained', checkpoint=path, prefix='backbone.')))
+    with pytest.raises(RuntimeError, match='never initialised from it'):
+        StrictPretrainedHook().before_test(
+            SimpleNamespace(model=model, _load_from=None))

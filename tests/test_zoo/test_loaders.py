@@ -122,10 +122,11 @@ def test_the_official_vit_b_layout_matches_the_full_size_configs(
     from timm's ViT-B, since the file itself cannot be downloaded."""
     import timm
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     from tests_support import REPO_ROOT
 
-    from mimae.engine.hooks.strict_pretrained_hook import StrictPretrainedHook
+    from mimae.engine import StrictPretrainedHook
+    from mimae.engine.pretrained_init import init_from_pretrained
     with torch.device('meta'):
         names = timm.models.vision_transformer.VisionTransformer(
             img_size=224,
@@ -136,15 +137,18 @@ def test_the_official_vit_b_layout_matches_the_full_size_configs(
             num_classes=0,
             global_pool='token').state_dict()
     path = str(tmp_path / 'mae_pretrain_vit_base.pth')
-    torch.save({'model': {k: torch.zeros(1) for k in names}}, path)
+    official = {k: torch.zeros(v.shape) for k, v in names.items()}
+    torch.save({'model': official}, path)
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     cfg.model.backbone.init_cfg.checkpoint = path
     scope = cfg.default_scope
-    init_default_scope(scope)
     import mimae.models.necks  # noqa: F401  (SimpleFPN, for det)
+    __import__(f'{scope}.utils').utils.register_all_modules(False)
     registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with torch.device('meta'):
+    with DefaultScope.overwrite_default_scope(scope), torch.device('meta'):
         model = registry.build(cfg.model)
+    # The backbone's own init_cfg, as init_weights() applies it.
+    init_from_pretrained(model.backbone, path, 'backbone.')
     [line] = StrictPretrainedHook().check(model)
     # 150 timm tensors, less the final norm's 2 that these heads drop.
     assert line.startswith(f'backbone: all 148 tensors loaded from {path}')

@@ -1,25 +1,14 @@
 """Refuse a pre-trained backbone that did not load what it should."""
-from fnmatch import fnmatchcase
 from typing import Dict, List, Sequence
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.registry import HOOKS
-from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
 from ...checkpoint_keys import summarize_keys
-
-# Parameters that downstream variants of a ViT add to a MAE / MI-MAE
-# pre-training checkpoint: ViTDet's relative position tables (zeros), the
-# layer scales of ``layer_scale_init_value`` (that value, as in mmseg's MAE
-# fine-tuning) and the ``ln2`` norm of ``out_type='avg_featmap'`` (MAE's
-# ``fc_norm``).
-NEW_IN_DOWNSTREAM = ('layers.*.attn.rel_pos_[hw]', 'layers.*.gamma[12].weight',
-                     'ln2.*')
-# The final norm of pre-training, which MAE fine-tuning protocols drop
-# (``final_norm=False``).
-UNUSED_DOWNSTREAM = ('ln1.*', )
+from ..pretrained_init import (NEW_IN_DOWNSTREAM, UNUSED_DOWNSTREAM,
+                               PretrainedLoad, matching)
 
 
 @HOOKS.register_module()
@@ -35,7 +24,9 @@ class StrictPretrainedHook(Hook):
     ``pos_embed`` only for that exact type. So this hook checks afterwards,
     before the first training or test iteration: for each module whose
     ``init_cfg`` is ``Pretrained``, the checkpoint's keys under ``prefix``
-    must be the module's parameters and buffers, apart from ``new_keys``
+    (as :mod:`mimae.engine.pretrained_init` recorded them when it loaded
+    the file, so the file is read once) must be the module's parameters
+    and buffers, apart from ``new_keys``
     (parameters a downstream variant adds, which keep their explicit
     initialisation) and ``unused_keys`` (checkpoint entries a downstream
     protocol drops), both given as ``fnmatch`` patterns of the full key
@@ -56,6 +47,8 @@ class StrictPretrainedHook(Hook):
     Raises:
         KeyError: listing the missing and unexpected keys, or, when nothing
             is under ``prefix``, what the checkpoint holds instead.
+        RuntimeError: if a module was never initialised from its
+            ``Pretrained`` checkpoint (``init_weights`` not called).
     """
 
     priority = 'VERY_HIGH'
@@ -98,20 +91,23 @@ class StrictPretrainedHook(Hook):
                       init_cfg: Dict) -> str:
         checkpoint = init_cfg['checkpoint']
         prefix = init_cfg.get('prefix') or ''
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
-        state = ckpt.get('state_dict', ckpt)
-        found = {k[len(prefix):] for k in state if k.startswith(prefix)}
-        expected = set(module.state_dict())
+        record = PretrainedLoad.of(module)
+        if record is None:
+            raise RuntimeError(
+                f"{name} has init_cfg=dict(type='Pretrained', checkpoint="
+                f"{checkpoint!r}) but was never initialised from it: call "
+                "model.init_weights() first (mmengine's Runner.test() does "
+                "not; mimae's tools/test.py does), and keep mimae.compat's "
+                "pretrained_init on (MIMAE_SKIP_FIXES).")
+        found, expected = set(record.keys), set(module.state_dict())
         if not found:
             raise KeyError(
                 f'{checkpoint} holds nothing under prefix {prefix!r} for '
-                f'{name}: it holds {summarize_keys(state)}; {name} expects '
+                f'{name}; {name} expects '
                 f'{summarize_keys(prefix + k for k in expected)}. Convert '
                 'official MAE/timm weights with tools/model_converters/.')
-        new = sorted(k for k in expected - found if any(
-            fnmatchcase(k, p) for p in self.new_keys))
-        unused = sorted(k for k in found - expected if any(
-            fnmatchcase(k, p) for p in self.unused_keys))
+        new = matching(expected - found, self.new_keys)
+        unused = matching(found - expected, self.unused_keys)
         missing = sorted(expected - found - set(new))
         unexpected = sorted(found - expected - set(unused))
         if missing or unexpected:
