@@ -10,7 +10,9 @@ timed call. Measured for each model:
 - the full training step (``model.train_step``: data preprocessing, forward,
   backward, optimizer), and its parts timed alone: data preprocessing,
   encoder (forward + backward), decoder with the pixel loss (forward +
-  backward), the MI heads (forward + backward) and the optimizer step;
+  backward), the MI heads (forward + backward) and the optimizer step,
+  with the remainder (``other``: the step less its parts) reported beside
+  them, so that the parts and the remainder add up to the step;
 - the peak memory the step allocates above what lives before it (weights,
   optimizer state), from CUDA's allocator or, on CPU, from the profiler's
   allocation events;
@@ -323,6 +325,7 @@ def benchmark(config: str,
     models = []
     for arm in arms:
         median = {k: statistics.median(v) for k, v in times[arm.name].items()}
+        parts_s = {k: v for k, v in median.items() if k != 'step'}
         flops = step_flops(arm)
         memory = peak_step_memory(arm)
         models.append(
@@ -336,10 +339,12 @@ def benchmark(config: str,
                     min(times[arm.name]['step']),
                     max(times[arm.name]['step'])
                 ],
-                parts_s={
-                    k: v
-                    for k, v in median.items() if k != 'step'
-                },
+                parts_s=parts_s,
+                # What the parts timed alone do not explain: work outside
+                # them in the step (loss parsing, logged scalars' syncs),
+                # plus the cost of timing a part by itself; negative when the
+                # parts cost more alone. Parts plus this are the step.
+                other_s=median['step'] - sum(parts_s.values()),
                 per_view_ms=1e3 * median['step'] / arm.views,
                 memory_bytes=memory,
                 memory_per_view_bytes=memory / arm.views,
@@ -370,9 +375,11 @@ def format_table(result: dict) -> str:
     """A Markdown table of :func:`benchmark`'s result."""
     models = result['models']
     part_names = [p for p in PARTS if any(p in m['parts_s'] for m in models)]
-    head = ['model', 'images x masks', 'step ms', 'ms / view', 'vs MAE'] + [
-        f'{p} %' for p in part_names
-    ] + ['MB / view', 'mem vs MAE', 'GFLOP / step', 'TFLOP/s', 'MFU %']
+    head = ['model', 'images x masks', 'step ms', 'ms / view', 'vs MAE'
+            ] + [f'{p} %' for p in part_names] + [
+                'other %', 'MB / view', 'mem vs MAE', 'GFLOP / step',
+                'TFLOP/s', 'MFU %'
+            ]
     rows = []
     for m in models:
         step = m['step_s']
@@ -384,6 +391,7 @@ def format_table(result: dict) -> str:
             f"{100 * m['parts_s'][p] / step:.1f}" if p in m['parts_s'] else '-'
             for p in part_names
         ] + [
+            f"{100 * m['other_s'] / step:.1f}",
             f"{m['memory_per_view_bytes'] / 2**20:.2f}",
             f"{m['ratio_memory_per_view']:.3f}", f"{m['flops'] / 1e9:.2f}",
             f"{m['achieved_flops'] / 1e12:.3f}", f"{100 * m['mfu']:.1f}"
@@ -395,6 +403,8 @@ def format_table(result: dict) -> str:
         f"{result['amp']}, torch {result['torch']}; medians of "
         f"{result['repeats']} alternating repeats after {result['warmup']} "
         f"warm-up steps. Parts are timed alone (forward + backward), as % of "
-        f"the step. Peak {result['peak_flops'] / 1e12:.3f} TFLOP/s "
+        f"the step; other % is the step less its parts (work outside them, "
+        f"and what timing a part alone adds or saves), so a row sums to 100. "
+        f"Peak {result['peak_flops'] / 1e12:.3f} TFLOP/s "
         f"({result['peak_measured_by']}).")
     return '\n'.join(lines)
