@@ -64,11 +64,26 @@ def tables(path: str) -> List[str]:
     return lines
 
 
+def published_with(name: str, ext: str, suites: List[str],
+                   docs: str) -> List[str]:
+    """The files ``<name>_*.<ext>`` of suite ``name``, without those of a
+    suite whose name extends it (``mini_mnist_ablations`` of
+    ``mini_mnist``)."""
+    longer = [s for s in suites if s.startswith(name + '_')]
+    return [
+        path for path in sorted(
+            glob.glob(osp.join(docs, 'results', f'{name}_*.{ext}')))
+        if not any(
+            osp.basename(path).startswith(s + '.')
+            or osp.basename(path).startswith(s + '_') for s in longer)
+    ]
+
+
 def section(docs: str = osp.join(ROOT, 'docs')) -> str:
     out = []
-    for config in sorted(
-            glob.glob(osp.join(ROOT, 'configs', 'benchmark', '*.py'))):
-        name = osp.splitext(osp.basename(config))[0]
+    configs = sorted(glob.glob(osp.join(ROOT, 'configs', 'benchmark', '*.py')))
+    suites = [osp.splitext(osp.basename(c))[0] for c in configs]
+    for config, name in zip(configs, suites):
         published = osp.join(docs, 'results', f'{name}.md')
         if not osp.isfile(published):
             continue
@@ -80,12 +95,10 @@ def section(docs: str = osp.join(ROOT, 'docs')) -> str:
             f'them: [`results/{name}.md`](results/{name}.md).', ''
         ]
         out += tables(published) + ['']
-        for extra in sorted(
-                glob.glob(osp.join(docs, 'results', f'{name}_*.md'))):
+        for extra in published_with(name, 'md', suites, docs):
             label = osp.splitext(osp.basename(extra))[0][len(name) + 1:]
             out += [f'#### {label}', ''] + tables(extra) + ['']
-        for plot in sorted(
-                glob.glob(osp.join(docs, 'results', f'{name}_*.png'))):
+        for plot in published_with(name, 'png', suites, docs):
             label = osp.splitext(osp.basename(plot))[0][len(name) + 1:]
             out += [f'![{name}: {label}](results/{osp.basename(plot)})', '']
     return '\n'.join(out)
