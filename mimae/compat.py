@@ -74,6 +74,13 @@ ones); without the first five the stack does not run on torch 2.13 CPU.
    mmengine finds a package's files at its distribution's location plus the
    package name; for an editable install (PEP 660) that place does not
    exist, so there the package's own import location is used instead.
+   mmengine also stamps ``_scope_='<package>'`` on every ``type`` dict a
+   package's base brings in; mimae has no registries of its own (its
+   modules are registered in MMPretrain's, MMDet's and MMSeg's, chosen by
+   each config's ``default_scope``), so a ``mimae`` stamp sent them to
+   mmengine's root registry ("WeightedKNNClassifier is not in the
+   mmengine::model registry"). For ``mimae::`` bases nothing is stamped:
+   a config built on ``mimae::X`` builds as ``X`` does.
 10. ``sync_bn_cpu``: torch's ``SyncBatchNorm`` (mmcv registers it as
     ``SyncBN``) refuses CPU tensors in a distributed training step ("expected
     input tensor to be on GPU"), so a config whose projector uses SyncBN
@@ -332,6 +339,15 @@ def fix_mimae_config_package() -> bool:
         return path
 
     config.get_installed_path = get_installed_path
+    get_cfg_path = config.Config._get_cfg_path
+
+    def _get_cfg_path(cfg_path: str, filename: str):
+        path, scope = get_cfg_path(cfg_path, filename)
+        # mimae has no registries: its modules live in MMPretrain's, MMDet's
+        # and MMSeg's, which each of its configs picks by default_scope.
+        return path, None if scope == 'mimae' else scope
+
+    config.Config._get_cfg_path = staticmethod(_get_cfg_path)
     return True
 
 

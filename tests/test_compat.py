@@ -227,6 +227,26 @@ def test_configs_can_build_on_mimae_configs(tmp_path):
     assert 'does not support to load mimae config' in bare.stderr
 
 
+def test_a_config_built_on_mimae_builds_as_the_base_does(tmp_path):
+    """mmengine stamps ``_scope_='mimae'`` on the types of a ``mimae::``
+    base, and mimae has no registry of that scope: the k-NN classifier
+    (registered in MMPretrain's) was looked up in mmengine's root."""
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, DefaultScope
+    (tmp_path / 'knn.py').write_text(
+        "_base_ = 'mimae::cls/mimae_vit-tiny-p4_knn-k20_digits.py'\n"
+        'model = dict(k=5)\n')
+    cfg = Config.fromfile(str(tmp_path / 'knn.py'))
+    assert 'mimae' not in {
+        d.get('_scope_')
+        for d in (cfg.model, cfg.custom_hooks[0], cfg.model.image_encoder)
+    }
+    cfg.model.prototype.dataset.data_root = str(tmp_path)  # not read here
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'WeightedKNNClassifier' and model.topk == 5
+
+
 SYNC_BN_WORKER = """
 import sys, torch
 import mimae

@@ -4,6 +4,7 @@ that holds none of the repository ``mim train mimae ...`` runs a config
 that builds on ``mimae::pretrain/...`` with the tools and configs shipped
 in the package's ``.mim``."""
 import glob
+import json
 import os.path as osp
 import shutil
 import sys
@@ -86,3 +87,36 @@ def test_mim_trains_a_user_config_built_on_mimae(installed, digits_root,
                      cwd=tmp_path,
                      env=USER_ENV).stdout
     assert where.startswith(site), where
+
+
+def test_a_suite_cell_runs_the_wheel_s_tools(installed, digits_root, tmp_path):
+    """``tools/benchmark.py`` as the wheel ships it runs its cells with the
+    wheel's ``train.py`` / ``test.py`` (a checkout's were once looked up
+    beside the package, which a wheel does not have)."""
+    python, site = installed
+    tools = osp.join(site, 'mimae', '.mim', 'tools')
+    (tmp_path / 'knn.py').write_text(
+        "_base_ = 'mimae::cls/mimae_vit-tiny-p4_knn-k20_digits.py'\n")
+    roots = {
+        f'{loader}.dataset.data_root': digits_root
+        for loader in ('test_dataloader', 'model.prototype')
+    }
+    (tmp_path / 'suite.py').write_text(
+        "arms = [dict(name='random')]\n"
+        "tasks = [dict(name='knn', mode='test', metric='accuracy/top1', "
+        "config='knn.py', init_cfg_key='model.image_encoder.init_cfg', "
+        f"cfg_options={dict(roots, **{'test_dataloader.num_workers': 0})!r})"
+        ']\n'
+        'seeds = [0]\n')
+    benchmark = [python, osp.join(tools, 'benchmark.py'), 'suite.py']
+    plan = run_tool(benchmark + ['--dry-run'], cwd=tmp_path, env=USER_ENV)
+    assert f"{osp.join(tools, 'test.py')} " in plan.stdout, plan.stdout
+    run_tool(benchmark, cwd=tmp_path, env=USER_ENV)
+    results = json.loads(
+        (tmp_path / 'work_dirs/benchmark/suite/results.json').read_text())
+    assert results['failed'] == []
+    row, = results['rows']
+    assert (row['arm'], row['task'], row['n']) == ('random', 'knn', 1)
+    # k-NN of random features on the 10 digit classes: above chance, below
+    # what the pre-trained or raw features score.
+    assert 15 < row['mean'] < 90
