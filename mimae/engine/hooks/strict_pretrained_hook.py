@@ -89,16 +89,16 @@ class StrictPretrainedHook(Hook):
 
     def _check_module(self, name: str, module: nn.Module,
                       init_cfg: Dict) -> str:
-        checkpoint = init_cfg['checkpoint']
-        prefix = init_cfg.get('prefix') or ''
         record = PretrainedLoad.of(module)
         if record is None:
             raise RuntimeError(
                 f"{name} has init_cfg=dict(type='Pretrained', checkpoint="
-                f"{checkpoint!r}) but was never initialised from it: call "
-                "model.init_weights() first (mmengine's Runner.test() does "
-                "not; mimae's tools/test.py does), and keep mimae.compat's "
-                "pretrained_init on (MIMAE_SKIP_FIXES).")
+                f"{init_cfg['checkpoint']!r}) but was never initialised from "
+                "it: call model.init_weights() first (mmengine's "
+                "Runner.test() does not; mimae's tools/test.py does), and "
+                "keep mimae.compat's pretrained_init on (MIMAE_SKIP_FIXES).")
+        # What was loaded, not what the config says now.
+        checkpoint, prefix = record.checkpoint, record.prefix
         found, expected = set(record.keys), set(module.state_dict())
         if not found:
             raise KeyError(
